@@ -1,0 +1,367 @@
+"""Hits -> Answer: an extractive, cited answer by default (an LLM when configured); the Assistant facade."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any
+
+from . import prompts
+from .citations import quote_in_source
+from .embedding import Embedder, default_embedder
+from .errors import InvalidInputError, NotFoundError
+from .retrieval import Retriever
+from .settings import Settings
+from .store import Store
+from .text import content_words, sentence_spans, words
+from .types import Answer, Citation, Hit
+
+_Q_WHEN = re.compile(r"\bwhen\b|what (?:date|day|year|month)|which (?:date|day|year|month)|how long ago", re.I)
+_Q_AMOUNT = re.compile(r"\bhow (?:much|many)\b|\bwhat (?:amount|sum|fine)\b|\bper work\b|\bdamages\b", re.I)
+_Q_WHO = re.compile(r"^\s*(?:and\s+)?who\b|\bwhom\b|\bwhich (?:judge|company|companies|parties|party|studios?|"
+                    r"labels?|publishers?|authors?|artists?|firms?|organi[sz]ations?)\b", re.I)
+_Q_COURT = re.compile(r"\b(?:which|what) court\b|\bwhere (?:was|is|were|are) .*(?:filed|heard|decided)", re.I)
+_Q_DECIDE = re.compile(r"\b(?:decid\w*|rul\w*|held|hold|outcome|verdict|judg\w*|found|find|grant\w*|dismiss\w*|"
+                       r"conclu\w*|result)\b", re.I)
+_Q_STATUS = re.compile(r"\bstatus\b|\bstill\b|\bnow\b|\bcurrently\b|\bpending\b|\bwhere does .* stand\b", re.I)
+_Q_DOCKET = re.compile(r"\bdocket\b|\bcase number\b|\bcase no\b", re.I)
+
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_S_DATE = re.compile(rf"\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b|\b\d{{1,2}}\s+{_MONTHS}\s+\d{{4}}\b|"
+                     rf"\b{_MONTHS}\s+\d{{4}}\b|\b(?:in|on|since|by|until)\s+(?:19|20)\d{{2}}\b")
+_S_AMOUNT = re.compile(r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|percent|per cent|%)|"
+                       r"\b(?:USD|EUR|GBP|INR|CNY|RMB|yuan|rupees|euros?|dollars?)\b", re.I)
+_S_COURT = re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.|\bS\.D\.N\.Y|\bC\.D\. Cal", re.I)
+_S_DECIDE = re.compile(r"\b(?:ruled|rules|held|holds|decided|found|granted|denied|dismissed|rejected|"
+                       r"concluded|awarded|ordered|approved|affirmed|reversed|upheld|settled|agreed)\b", re.I)
+_S_STATUS = re.compile(r"\bAs of\b|\bpending\b|\bremains\b|\bstill\b|\bstatus\b|\bongoing\b|\bin force\b", re.I)
+_S_DOCKET = re.compile(r"\bNo\.\s*\S*\d|\b\d:\d{2}-cv-\d+|\bdocket\b|\bCase C-\d+|\bMDL\b", re.I)
+_NAMEISH = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)+")
+
+_FOLLOW_START = re.compile(r"^\s*(?:and|but|so|then|also|what about|how about|what else|anything else|"
+                           r"and what|what did (?:he|she|they|it)|did (?:he|she|they|it))\b", re.I)
+_PRONOUNS = {"it", "its", "they", "them", "their", "he", "she", "his", "her", "this", "that", "these", "those",
+             "there", "the case", "the suit", "the lawsuit", "the company", "the court", "the judge", "the law"}
+
+
+def is_follow_up(question: str) -> bool:
+    """A question that leans on the conversation ("And how did ByteDance respond?", "When was it filed?")."""
+    if _FOLLOW_START.search(question):
+        return True
+    toks = words(question)
+    low = " " + " ".join(toks) + " "
+    has_pronoun = any(f" {p} " in low for p in _PRONOUNS)
+    return has_pronoun and len(content_words(question)) <= 5
+
+
+def validate_question(question: Any, max_chars: int) -> str:
+    """A usable question, or InvalidInputError saying what is wrong with it."""
+    if not isinstance(question, str) or not question.strip():
+        raise InvalidInputError("The question is empty: type a question about AI copyright disputes")
+    q = " ".join(question.split())
+    if len(q) > max_chars:
+        raise InvalidInputError(
+            f"The question is {len(q):,} characters long; the limit is {max_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)"
+        )
+    if not re.search(r"\w", q):
+        raise InvalidInputError("The question has no words, only punctuation: type a question")
+    return q
+
+
+class Assistant:
+    """The public facade: ingest documents, list them, and ask questions with cited answers."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._store: Store | None = None
+        self._retriever: Retriever | None = None
+        self._texts: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        """The embedder (loaded on first use)."""
+        if self._embedder is None:
+            self._embedder = default_embedder(self.settings.embed_batch_size)
+        return self._embedder
+
+    @property
+    def store(self) -> Store:
+        """The Chroma store."""
+        if self._store is None:
+            e = self.embedder
+            self._store = Store(self.settings, e.model_id, e.dim)
+        return self._store
+
+    @property
+    def retriever(self) -> Retriever:
+        """The hybrid retriever."""
+        if self._retriever is None:
+            self._retriever = Retriever(self.store, self.embedder, self.settings)
+        return self._retriever
+
+    # -- documents ----------------------------------------------------------------------------------------------
+    def ingest(self, paths, **kw):
+        """Add or update files, folders or URLs; see indexing.ingest."""
+        from .indexing import ingest
+
+        return ingest(self, paths, **kw)
+
+    def sources(self) -> list[dict[str, Any]]:
+        """Ready documents' records (no text), sorted by source id."""
+        self.retriever.refresh(force=True)
+        out = []
+        for sid, d in sorted(self.retriever.docs.items()):
+            if not d.get("hash"):
+                continue
+            out.append(d)
+        return out
+
+    def source(self, source_id: str) -> dict[str, Any]:
+        """One document's record with its full text; NotFoundError when absent."""
+        rec = self.store.document(source_id)
+        if rec is None or not rec.get("hash"):
+            raise NotFoundError(f"No document with id '{source_id}' in the index: see `assistant sources list`")
+        return rec
+
+    def remove(self, source_id: str) -> int:
+        """Delete a document and its chunks; returns the number of chunks removed."""
+        from .indexing import index_lock
+
+        self.source(source_id)
+        with index_lock(self.settings.index_dir):
+            n = self.store.remove_document(source_id)
+            self.retriever.document_removed(source_id)
+        return n
+
+    def document_text(self, source_id: str) -> str:
+        """The full text a document's citations are checked against (cached per version)."""
+        doc = self.retriever.docs.get(source_id) or {}
+        key = (source_id, doc.get("hash", ""))
+        if key not in self._texts:
+            rec = self.store.document(source_id)
+            self._texts[key] = (rec or {}).get("text", "")
+        return self._texts[key]
+
+    # -- asking -------------------------------------------------------------------------------------------------
+    def retrieval_query(self, question: str, history: list[dict] | None) -> str:
+        """The text retrieval runs on: the question, plus the previous question when this one is a follow-up."""
+        if history and is_follow_up(question):
+            prev = [h.get("question", "") for h in history if h.get("question")]
+            if prev:
+                return f"{prev[-1]} {question}"
+        return question
+
+    def ask(self, question: str, history: list[dict] | None = None, filters: dict | None = None,
+            k: int | None = None, retriever: str | None = None) -> Answer:
+        """Answer a question from the index with verified, numbered citations (or refuse)."""
+        t_start = time.perf_counter()
+        q = validate_question(question, self.settings.max_question_chars)
+        timings: dict[str, float] = {}
+        query = self.retrieval_query(q, history)
+        hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
+                                     timings=timings)
+        t0 = time.perf_counter()
+        context = query if query != q else ""
+        seen = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
+        answer = compose_extractive(q, hits, self, context=context, already_said=seen)
+        timings["answer"] = time.perf_counter() - t0
+        timings["total"] = time.perf_counter() - t_start
+        answer.timings = timings
+        return answer
+
+    def verify(self, answer: Answer) -> list[str]:
+        """Problems with an answer's citations (empty when every quote is verbatim and every marker resolves)."""
+        from .citations import check_answer
+
+        texts = {c.source_id: self.document_text(c.source_id) for c in answer.citations}
+        return check_answer(answer, texts)
+
+
+# -- the extractive answerer ----------------------------------------------------------------------------------
+def _qtype_bonus(question: str, sentence: str) -> float:
+    bonus = 0.0
+    if _Q_WHEN.search(question) and _S_DATE.search(sentence):
+        bonus += 0.25
+    if _Q_AMOUNT.search(question) and _S_AMOUNT.search(sentence):
+        bonus += 0.25
+    if _Q_WHO.search(question) and _NAMEISH.search(sentence):
+        bonus += 0.1
+    if _Q_COURT.search(question) and _S_COURT.search(sentence):
+        bonus += 0.2
+    if _Q_DECIDE.search(question) and _S_DECIDE.search(sentence):
+        bonus += 0.12
+    if _Q_STATUS.search(question) and _S_STATUS.search(sentence):
+        bonus += 0.15
+    if _Q_DOCKET.search(question) and _S_DOCKET.search(sentence):
+        bonus += 0.25
+    return bonus
+
+
+# Words a question uses for what a document says another way ("respond" / "replied"); stems on both sides.
+_RELATED = {
+    "respond": ["repli", "reply", "respons", "said", "statement", "answer"],
+    "repli": ["respond", "respons", "said"], "reply": ["respond", "respons", "said"],
+    "pay": ["paid", "settle", "settlement", "damag", "award"], "paid": ["pay", "settle"],
+    "cost": ["pay", "paid", "damag", "fine"], "fine": ["fined", "penalty", "damag"],
+    "rule": ["ruled", "held", "decid", "found", "judgment"], "decid": ["ruled", "held", "found", "judgment"],
+    "sue": ["sued", "filed", "complaint", "lawsuit", "suit"], "sued": ["filed", "complaint", "lawsuit"],
+    "happen": ["ruled", "settle", "filed", "decid"], "outcome": ["ruled", "held", "settle", "decid", "judgment"],
+    "judge": ["justice", "court"], "law": ["act", "statute", "article", "section"],
+    "allow": ["permit", "exception", "lawful"], "require": ["must", "oblig", "duty", "requirement"],
+    "ban": ["prohibit", "forbid", "unlawful"], "win": ["won", "ruled", "favour", "favor"],
+    "lose": ["lost", "dismiss", "reject"], "start": ["launch", "began", "filed"], "launch": ["releas", "rolled"],
+    "stop": ["paus", "halt", "cease"], "demand": ["ask", "request", "call"],
+}
+
+
+def _weights(text: str, idf, related: bool = False) -> dict[str, float]:
+    out = {t: idf(t) for t in dict.fromkeys(content_words(text))}
+    if related:
+        for t in list(out):
+            for r in _RELATED.get(t, ()):
+                out.setdefault(r, 0.6 * out[t])
+    return out
+
+
+def _coverage(terms: dict[str, float], sent_terms: set[str]) -> float:
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in sent_terms) / total if total else 0.0
+
+
+def relevance(question: str, hits: list[Hit], idf) -> tuple[float, float]:
+    """(best dense similarity, best idf-weighted share of question terms found in one passage)."""
+    if not hits:
+        return 0.0, 0.0
+    terms = _weights(question, idf)
+    best_sim = max(h.dense_score or 0.0 for h in hits)
+    best_cov = max(_coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}")))
+                   for h in hits)
+    return best_sim, best_cov
+
+
+def should_refuse(best_sim: float, best_cov: float, min_relevance: float) -> bool:
+    """Refuse when the best passage is neither close in meaning nor shares the question's key terms."""
+    if best_sim < min_relevance:
+        return True
+    return best_sim < min_relevance + 0.15 and best_cov < 0.34
+
+
+def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, context: str = "",
+                       max_sentences: int = 3, already_said: set[str] | None = None) -> Answer:
+    """Lead with the sentence that best answers the question, add up to two more, cite each [n]."""
+    idf = assistant.retriever.bm25.idf
+    if not hits:
+        empty = not assistant.retriever.docs
+        return Answer(question=question, refused=True,
+                      text=prompts.REFUSAL_EMPTY_INDEX if empty else prompts.REFUSAL)
+    best_sim, best_cov = relevance(context or question, hits, idf)
+    if should_refuse(best_sim, best_cov, assistant.settings.min_relevance):
+        return refusal(question, hits)
+
+    q_terms = _weights(question, idf, related=True)
+    ctx_terms = {t: w * 0.4 for t, w in _weights(context, idf).items() if t not in q_terms} if context else {}
+    terms = {**ctx_terms, **q_terms}
+    top_sim = max(h.dense_score or 0.0 for h in hits)
+    cands: list[tuple[float, int, int, int, str]] = []  # (score, hit index, start, end, text)
+    for hi, h in enumerate(hits):
+        c = h.chunk
+        head_terms = set(content_words(f"{c.title} {c.section}"))
+        for s, e in sentence_spans(c.text):
+            sent = c.text[s:e]
+            n_words = len(sent.split())
+            if n_words < 4:
+                continue
+            st = set(content_words(sent))
+            cov = _coverage(terms, st)
+            cov_head = _coverage(terms, st | head_terms)
+            score = (0.45 * cov + 0.15 * cov_head + 0.25 * ((h.dense_score or 0.0) / max(top_sim, 1e-6))
+                     + 0.15 / (1 + hi) + _qtype_bonus(question, sent))
+            if n_words > 60:
+                score -= 0.1
+            if already_said and any(_flat(sent) in said for said in already_said):
+                score -= 0.3  # a follow-up wants something the previous answers did not say
+            cands.append((score, hi, c.start + s, c.start + e, sent))
+    if not cands:
+        return refusal(question, hits)
+    cands.sort(key=lambda x: -x[0])
+    chosen: list[tuple[float, int, int, int, str]] = []
+    for cand in cands:
+        if len(chosen) >= max_sentences:
+            break
+        if chosen and cand[0] < 0.72 * chosen[0][0]:
+            break
+        cw = set(content_words(cand[4]))
+        if any(_jaccard(cw, set(content_words(x[4]))) > 0.5 for x in chosen):
+            continue
+        chosen.append(cand)
+    return _cite(question, hits, chosen, assistant)
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def _cite(question: str, hits: list[Hit], chosen: list[tuple[float, int, int, int, str]],
+          assistant: Assistant) -> Answer:
+    """Turn chosen sentences into answer text with [n] markers and verified citations."""
+    # keep the lead sentence first; later sentences from the same passage follow in document order
+    lead, rest = chosen[0], sorted(chosen[1:], key=lambda x: (x[1], x[2]))
+    ordered = [lead] + rest
+    groups: list[list[tuple[float, int, int, int, str]]] = []
+    for cand in ordered:
+        if groups and groups[-1][-1][1] == cand[1] and _adjacent(hits[cand[1]], groups[-1][-1], cand):
+            groups[-1].append(cand)
+        else:
+            groups.append([cand])
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for g in groups:
+        h = hits[g[0][1]]
+        start, end = g[0][2], g[-1][3]
+        source_text = assistant.document_text(h.chunk.source_id)
+        quote = source_text[start:end]
+        sentence_text = " ".join(x[4] for x in g)
+        if not quote or not quote_in_source(quote, source_text, start, end):
+            continue  # never show a citation that does not check out
+        existing = next((c for c in citations if c.source_id == h.chunk.source_id and c.start == start), None)
+        n = existing.n if existing else len(citations) + 1
+        if not existing:
+            m = h.meta
+            citations.append(Citation(
+                n=n, source_id=h.chunk.source_id, title=m.get("title") or h.chunk.title, date=m.get("date", ""),
+                url=m.get("url", ""), path=m.get("path", ""), section=h.chunk.section, quote=quote,
+                score=round(float(h.dense_score or 0.0), 4), type=m.get("doc_type", ""),
+                jurisdiction=m.get("jurisdiction", ""), page=h.chunk.page, start=start, end=end,
+            ))
+        parts.append(f"{_flat(sentence_text)} [{n}]")
+    if not citations:
+        return refusal(question, hits)
+    return Answer(question=question, text=" ".join(parts), citations=citations, hits=hits)
+
+
+def _adjacent(hit: Hit, a: tuple, b: tuple) -> bool:
+    between = hit.chunk.text[a[3] - hit.chunk.start:b[2] - hit.chunk.start]
+    return b[2] >= a[3] and between.strip() == "" and "\n" not in between
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def refusal(question: str, hits: list[Hit]) -> Answer:
+    """A refusal that names the closest documents and cites nothing."""
+    closest: list[dict[str, Any]] = []
+    for h in hits:
+        if h.chunk.source_id not in {c["source_id"] for c in closest}:
+            closest.append({"source_id": h.chunk.source_id, "title": h.meta.get("title") or h.chunk.title,
+                            "score": round(float(h.dense_score or 0.0), 4)})
+        if len(closest) == 3:
+            break
+    text = prompts.REFUSAL
+    if closest:
+        text += " " + prompts.REFUSAL_CLOSEST.format(
+            closest="; ".join(f"{c['title']} ({c['source_id']})" for c in closest))
+    return Answer(question=question, text=text, refused=True, closest=closest, hits=hits)

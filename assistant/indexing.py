@@ -1,0 +1,198 @@
+"""ingest(): load -> chunk -> embed -> store, skipping unchanged documents; returns a report."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+
+from .chunking import chunk_document
+from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
+from .loaders import load_path, load_url, supported_suffix
+from .types import Chunk, SourceDoc
+
+if TYPE_CHECKING:
+    from .answering import Assistant
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, per document."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+    def summary(self) -> str:
+        """One line: added / updated / unchanged / failed."""
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed; {self.chunks} chunks embedded in {self.seconds:.1f}s")
+
+    def to_json(self) -> dict:
+        """Machine-readable form."""
+        return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
+                "failed": [{"path": p, "error": e} for p, e in self.failed], "chunks": self.chunks,
+                "seconds": round(self.seconds, 3)}
+
+
+def expand(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
+    """Yield (file or URL, root folder) for every supported file under the given paths; URLs pass through."""
+    for p in paths:
+        s = str(p)
+        if s.startswith(("http://", "https://")):
+            yield s, None
+            continue
+        path = Path(s)
+        if path.is_dir():
+            seen: set[tuple[int, int]] = set()
+            # followlinks=False: a symlink loop in an ingested folder cannot recurse forever
+            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+                for name in sorted(filenames):
+                    f = Path(dirpath) / name
+                    if name.startswith(".") or not supported_suffix(f):
+                        continue
+                    try:
+                        st = f.stat()
+                    except OSError:
+                        yield str(f), path  # reported as unreadable by the loader
+                        continue
+                    if (st.st_dev, st.st_ino) in seen:
+                        continue
+                    seen.add((st.st_dev, st.st_ino))
+                    yield str(f), path
+        else:
+            yield s, path.parent if path.parent != Path("") else Path(".")
+
+
+@contextlib.contextmanager
+def index_lock(index_dir: Path, wait: float = 600.0, notify: Callable[[str], None] | None = None):
+    """An exclusive lock on the index dir so two ingests never interleave; waits, then fails clearly."""
+    index_dir = Path(index_dir)
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(index_dir / ".ingest.lock", "a+")
+    except OSError as e:
+        raise IndexAccessError(f"Cannot write to the index directory {index_dir}: {e.strerror or e}") from None
+    try:
+        deadline = time.monotonic() + wait
+        told = False
+        while True:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise IndexLockedError(
+                        f"Another ingest is writing to {index_dir} and did not finish within {wait:.0f}s; "
+                        "try again when it is done"
+                    ) from None
+                if not told and notify:
+                    notify(f"Waiting for another ingest into {index_dir} to finish...")
+                    told = True
+                time.sleep(0.2)
+        yield
+    finally:
+        fh.close()
+
+
+def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = False,
+           progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
+           notify: Callable[[str], None] | None = None) -> IngestReport:
+    """Add or update the given files, folders and URLs in the index; bad files are reported and skipped."""
+    t_start = time.perf_counter()
+    settings = assistant.settings
+    report = IngestReport()
+    items = list(expand(paths))
+    for s, _root in items:
+        if not s.startswith(("http://", "https://")) and not Path(s).exists() and not Path(s).is_symlink():
+            report.failed.append((s, f"No such file or folder: {s}"))
+    items = [(s, r) for s, r in items if s.startswith(("http://", "https://")) or Path(s).exists()]
+    lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
+    with index_lock(lock_dir, notify=notify):
+        store, retriever = assistant.store, assistant.retriever
+        if rebuild:
+            store.reset()
+        store.collections(create=True)
+        retriever.refresh(force=True)
+        registry = dict(retriever.docs)
+        seen_ids: dict[str, str] = {}
+        bar = None
+        if show_bar is None:
+            show_bar = sys.stderr.isatty() and len(items) > 5
+        if show_bar:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(items), unit="file", desc="Ingesting", file=sys.stderr)
+        batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
+        batch_chunks = 0
+
+        def flush() -> None:
+            nonlocal batch, batch_chunks
+            if not batch:
+                return
+            all_chunks = [c for _d, cs, _u in batch for c in cs]
+            t0 = time.perf_counter()
+            vecs = assistant.embedder.embed([c.embed_text() for c in all_chunks])
+            report.embed_seconds += time.perf_counter() - t0
+            i = 0
+            for doc, cs, updated in batch:
+                v = vecs[i:i + len(cs)]
+                i += len(cs)
+                try:
+                    store.mark_pending(doc, registry.get(doc.source_id))
+                    store.put_chunks(doc, cs, v)
+                    store.commit_document(doc, len(cs))
+                except AssistantError:
+                    raise
+                except Exception as e:
+                    raise IndexAccessError(f"Writing {doc.path} to the index at {store.location} failed: {e}") from None
+                meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
+                retriever.document_written(doc.source_id, cs, meta)
+                (report.updated if updated else report.added).append(doc.source_id)
+                report.chunks += len(cs)
+            batch, batch_chunks = [], 0
+
+        for n, (name, root) in enumerate(items, start=1):
+            try:
+                if name.startswith(("http://", "https://")):
+                    doc = load_url(name, max_mb=settings.max_file_mb)
+                else:
+                    doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb)
+                if doc.source_id in seen_ids:
+                    raise LoadError(
+                        f"{name}: id '{doc.source_id}' is already used by {seen_ids[doc.source_id]} in this batch; "
+                        "give one of them another id"
+                    )
+                seen_ids[doc.source_id] = name
+                old = registry.get(doc.source_id)
+                if old and old.get("hash") == doc.content_hash and not old.get("pending"):
+                    report.unchanged.append(doc.source_id)
+                else:
+                    chunks = chunk_document(doc, settings.max_chunk_chars)
+                    if not chunks:
+                        raise LoadError(f"{name}: no text to index after parsing")
+                    batch.append((doc, chunks, bool(old and old.get("hash"))))
+                    batch_chunks += len(chunks)
+                    if batch_chunks >= 256:
+                        flush()
+            except LoadError as e:
+                report.failed.append((name, str(e)))
+            if bar:
+                bar.update(1)
+            if progress:
+                progress(n, len(items), name)
+        flush()
+        if bar:
+            bar.close()
+    report.seconds = time.perf_counter() - t_start
+    return report

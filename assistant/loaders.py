@@ -1,0 +1,300 @@
+"""path or URL -> SourceDoc: one reader per format (Markdown with front matter, text, HTML, PDF)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import yaml
+
+from .errors import LoadError
+from .types import SourceDoc
+
+SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
+_FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
+_H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*$", re.M)
+_ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a day, or a month or year when that is all that is known
+
+
+def supported_suffix(path: Path) -> bool:
+    """True when the file's extension has a reader."""
+    return path.suffix.lower() in SUPPORTED
+
+
+def source_id_for(path: Path, root: Path | None) -> str:
+    """The id of a file without a front-matter id: its path relative to the ingested folder, no extension."""
+    try:
+        rel = path.resolve().relative_to(root.resolve()) if root else Path(path.name)
+    except ValueError:
+        rel = Path(path.name)
+    return rel.with_suffix("").as_posix()
+
+
+def load_path(path: Path, root: Path | None = None, max_mb: float = 20.0) -> SourceDoc:
+    """Read one file into a SourceDoc; raises LoadError naming the file when it cannot."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise LoadError(
+            f"Unsupported file type '{suffix or '(none)'}' in {path}: supported are .md .txt .html .htm .pdf"
+        )
+    try:
+        size = path.stat().st_size
+        if size > max_mb * 1024 * 1024:
+            raise LoadError(
+                f"{path} is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit "
+                f"(raise it with ASSISTANT_MAX_FILE_MB)"
+            )
+        data = path.read_bytes()
+    except OSError as e:
+        raise LoadError(f"Cannot read {path}: {e.strerror or e}") from None
+    if not data.strip():
+        raise LoadError(f"{path} is empty: nothing to index")
+    default_id = source_id_for(path, root)
+    if suffix == ".pdf":
+        doc = parse_pdf(data, name=str(path), default_id=default_id)
+    elif suffix in (".html", ".htm"):
+        doc = parse_html(decode_text(data, str(path)), name=str(path), default_id=default_id)
+    elif suffix == ".txt":
+        doc = parse_text(decode_text(data, str(path)), name=str(path), default_id=default_id)
+    else:
+        doc = parse_markdown(decode_text(data, str(path)), name=str(path), default_id=default_id)
+    doc.path = str(path)
+    return finish(doc)
+
+
+def finish(doc: SourceDoc) -> SourceDoc:
+    """Fill derived fields (content hash) once a document is complete."""
+    payload = json.dumps(
+        {"t": doc.text, "m": doc.metadata, "title": doc.title, "url": doc.url, "p": doc.pages},
+        sort_keys=True, default=str,
+    )
+    doc.content_hash = hashlib.sha256(payload.encode("utf-8")).hexdigest()[:32]
+    return doc
+
+
+def decode_text(data: bytes, name: str) -> str:
+    """Bytes -> str: UTF-8 (with or without BOM), UTF-16 with BOM, else Latin-1; binary data is refused."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return _strict(data[3:], "utf-8", name)
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return _strict(data, "utf-16", name)
+    sample = data[:8192]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    if b"\x00" in sample or controls > len(sample) * 0.05:
+        raise LoadError(f"{name} looks like binary data, not text: check the file (wrong extension?)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        # Legacy single-byte text (Latin-1 / Windows-1252) is common in old articles; keep it rather than fail.
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            return data.decode("latin-1")
+
+
+def _strict(data: bytes, enc: str, name: str) -> str:
+    try:
+        return data.decode(enc)
+    except UnicodeDecodeError as e:
+        raise LoadError(f"{name} is not valid {enc.upper()} text ({e.reason} at byte {e.start})") from None
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, (_dt.date, _dt.datetime)):
+        return value.isoformat()[:10]
+    return str(value)
+
+
+def _check_date(key: str, value: Any, name: str) -> str:
+    text = _iso(value)
+    if not _ISO.match(text):
+        raise LoadError(f"{name}: front matter '{key}' is {value!r}, not a date: write it as YYYY-MM-DD")
+    try:
+        _dt.date.fromisoformat((text + "-01-01")[:10] if len(text) < 10 else text)
+    except ValueError:
+        raise LoadError(f"{name}: front matter '{key}' is {value!r}, not a real date (YYYY-MM-DD)") from None
+    return text
+
+
+DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published")
+LIST_KEYS = ("sources", "parties", "issues", "tags")
+
+
+def parse_markdown(text: str, name: str = "<text>", default_id: str = "document") -> SourceDoc:
+    """Markdown with optional YAML front matter; the cited text is the body after the front matter."""
+    meta: dict[str, Any] = {}
+    body = text
+    m = _FRONT.match(text)
+    if text.startswith("---") and not m:
+        raise LoadError(f"{name}: front matter starts with '---' but has no closing '---' line")
+    if m:
+        try:
+            loaded = yaml.safe_load(m.group(1))
+        except yaml.YAMLError as e:
+            where = getattr(e, "problem_mark", None)
+            at = f" (line {where.line + 2})" if where else ""
+            raise LoadError(f"{name}: malformed YAML front matter{at}: {getattr(e, 'problem', e)}") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise LoadError(f"{name}: front matter must be a YAML mapping of key: value lines")
+        meta = {str(k): v for k, v in loaded.items()}
+        body = text[m.end():]
+    for key in DATE_KEYS:
+        if meta.get(key) is not None:
+            meta[key] = _check_date(key, meta[key], name)
+    for key in LIST_KEYS:
+        if key in meta and meta[key] is not None and not isinstance(meta[key], list):
+            raise LoadError(f"{name}: front matter '{key}' must be a list, e.g. {key}: [a, b]")
+    meta = json.loads(json.dumps(meta, default=str))
+    sid = str(meta.get("id") or default_id).strip()
+    if not sid:
+        raise LoadError(f"{name}: front matter 'id' is empty")
+    h1 = _H1.search(body)
+    title = str(meta.get("title") or (h1.group(1) if h1 else "") or Path(default_id).name)
+    url = meta.get("url") or ""
+    if not url and isinstance(meta.get("sources"), list) and meta["sources"]:
+        url = str(meta["sources"][0])
+    date = meta.get("date") or meta.get("decided") or meta.get("filed") or meta.get("current_as_of") or ""
+    if not body.strip():
+        raise LoadError(f"{name}: no text after the front matter")
+    return SourceDoc(
+        source_id=sid, title=title, text=body, url=str(url), doc_type=str(meta.get("type") or "article"),
+        date=str(date), jurisdiction=str(meta.get("jurisdiction") or ""), metadata=meta,
+    )
+
+
+def parse_text(text: str, name: str = "<text>", default_id: str = "document") -> SourceDoc:
+    """Plain text: the title is the first non-empty line."""
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    if not first:
+        raise LoadError(f"{name} is empty: nothing to index")
+    return SourceDoc(source_id=default_id, title=first[:200], text=text, doc_type="text", format="text")
+
+
+def parse_html(html: str, name: str = "<html>", default_id: str = "document", url: str = "") -> SourceDoc:
+    """HTML article: main text only (trafilatura drops navigation, footers, scripts, related boxes)."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        html, url=url or None, include_comments=False, include_tables=True, favor_precision=True,
+        output_format="txt", deduplicate=False,
+    )
+    if not text or len(text.split()) < 5:
+        raise LoadError(f"{name}: no article text found in the HTML (only navigation or scripts?)")
+    meta_obj = trafilatura.extract_metadata(html, default_url=url or None)
+    meta: dict[str, Any] = {}
+    title = date = ""
+    if meta_obj is not None:
+        title = meta_obj.title or ""
+        date = meta_obj.date or ""
+        for key in ("author", "sitename", "description", "hostname"):
+            val = getattr(meta_obj, key, None)
+            if val:
+                meta[key] = str(val)
+    date = date[:10] if date and _ISO.match(date[:10]) else ""
+    if not title:
+        t = re.search(r"<title[^>]*>(.*?)</title>", html, re.S | re.I)
+        title = re.sub(r"\s+", " ", t.group(1)).strip() if t else Path(default_id).name
+    if url:
+        meta["url"] = url
+    if date:
+        meta["date"] = date
+    meta["title"] = title
+    return SourceDoc(
+        source_id=default_id, title=title, text=text, url=url, doc_type="article", date=date, metadata=meta,
+        format="html",
+    )
+
+
+def parse_pdf(data: bytes, name: str = "<pdf>", default_id: str = "document") -> SourceDoc:
+    """PDF: text per page; pages records each page's character range in the text."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    if not data.lstrip().startswith(b"%PDF"):
+        raise LoadError(f"{name} is not a PDF (no %PDF header): the file is corrupt or misnamed")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted:
+            try:
+                ok = reader.decrypt("")
+            except Exception:
+                ok = 0
+            if not ok:
+                raise LoadError(f"{name} is an encrypted PDF: remove the password and ingest it again")
+        texts = [(p.extract_text() or "") for p in reader.pages]
+        info = reader.metadata or {}
+    except LoadError:
+        raise
+    except (PdfReadError, Exception) as e:  # pypdf raises several types for broken files
+        raise LoadError(f"{name} is a corrupt PDF that cannot be read ({type(e).__name__}: {e})") from None
+    parts: list[str] = []
+    pages: list[tuple[int, int, int]] = []
+    offset = 0
+    for i, t in enumerate(texts, start=1):
+        t = t.strip()
+        if not t:
+            continue
+        if parts:
+            parts.append("\n\n")
+            offset += 2
+        pages.append((i, offset, offset + len(t)))
+        parts.append(t)
+        offset += len(t)
+    text = "".join(parts)
+    if len(text.split()) < 3:
+        raise LoadError(f"{name}: PDF has no text layer, OCR not supported (scan it to text first)")
+    title = ""
+    try:
+        title = str(info.get("/Title") or "").strip()
+    except Exception:
+        title = ""
+    if not title:
+        title = next((ln.strip() for ln in text.splitlines() if ln.strip()), Path(default_id).name)[:200]
+    return SourceDoc(source_id=default_id, title=title, text=text, doc_type="pdf", pages=pages, format="pdf",
+                     metadata={"n_pages": len(texts)})
+
+
+def url_source_id(url: str) -> str:
+    """A stable id for a fetched web page: web/host/path-slug."""
+    u = urlparse(url)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", (u.path + ("-" + u.query if u.query else "")).strip("/")).strip("-")
+    return f"web/{u.hostname or 'page'}/{slug or 'index'}"[:200]
+
+
+def load_url(url: str, timeout: float = 30.0, max_mb: float = 20.0) -> SourceDoc:
+    """Fetch a web article (HTML or PDF) and read it, keeping the address as its url."""
+    import httpx
+
+    try:
+        with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "assistant/0.1"}) as c:
+            r = c.get(url)
+    except httpx.HTTPError as e:
+        raise LoadError(f"Cannot fetch {url}: {type(e).__name__}: {e}") from None
+    if r.status_code >= 400:
+        raise LoadError(f"Cannot fetch {url}: HTTP {r.status_code}")
+    if len(r.content) > max_mb * 1024 * 1024:
+        raise LoadError(f"{url} is over the {max_mb:g} MB limit")
+    sid = url_source_id(url)
+    ctype = r.headers.get("content-type", "").lower()
+    if "pdf" in ctype or r.content[:5] == b"%PDF-":
+        doc = parse_pdf(r.content, name=url, default_id=sid)
+    elif "html" in ctype or b"<html" in r.content[:2000].lower():
+        doc = parse_html(r.text, name=url, default_id=sid, url=url)
+    else:
+        doc = parse_text(r.text, name=url, default_id=sid)
+    doc.url = url
+    doc.metadata["url"] = url
+    doc.path = url
+    return finish(doc)

@@ -1,0 +1,230 @@
+"""question (+ filters) -> ranked Hits: dense (Chroma) and BM25, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+import time
+from typing import Any
+
+import numpy as np
+
+from .bm25 import BM25Index
+from .embedding import Embedder
+from .errors import InvalidInputError
+from .settings import Settings
+from .store import Store, date_int, registry_signature
+from .types import Chunk, Hit
+
+FILTER_KEYS = ("type", "jurisdiction", "date_from", "date_to", "source_id", "status")
+MODES = ("dense", "bm25", "hybrid")
+RRF_K = 60
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None or value == "" or value == []:
+        return []
+    if isinstance(value, (list, tuple, set)):
+        return [str(v) for v in value if str(v)]
+    return [s.strip() for s in str(value).split(",") if s.strip()]
+
+
+def chunk_from(cid: str, text: str, meta: dict) -> Chunk:
+    """Rebuild a Chunk from what the store keeps."""
+    page = meta.get("page", -1)
+    return Chunk(
+        id=cid, source_id=meta.get("source_id", ""), text=text, start=int(meta.get("start", 0)),
+        end=int(meta.get("end", 0)), title=meta.get("title", ""), section=meta.get("section", ""),
+        page=None if page is None or page < 0 else int(page), position=int(meta.get("position", 0)),
+    )
+
+
+class Retriever:
+    """Keeps a registry cache and the BM25 side in step with Chroma; answers search()."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings):
+        self.store = store
+        self.embedder = embedder
+        self.settings = settings
+        self.docs: dict[str, dict[str, Any]] = {}
+        self.bm25 = BM25Index()
+        self._sig: str | None = None
+        self._checked = 0.0
+        self._lock = threading.RLock()
+
+    # -- keeping in step ----------------------------------------------------------------------------------------
+    def refresh(self, force: bool = False, max_age: float = 5.0) -> None:
+        """Reload the registry; rebuild BM25 only when the set of ready documents changed."""
+        with self._lock:
+            if not force and self._sig is not None and time.monotonic() - self._checked < max_age:
+                return
+            docs = self.store.documents()
+            sig = registry_signature(docs)
+            self._checked = time.monotonic()
+            if sig == self._sig and not force:
+                self.docs = docs
+                return
+            bm = BM25Index()
+            ready = {sid: d.get("hash") for sid, d in docs.items() if d.get("hash")}
+            for cid, text, meta in self.store.iter_chunks():
+                if ready.get(meta.get("source_id")) == meta.get("doc_hash"):
+                    bm.add(cid, _bm25_text(text, meta), meta)
+            self.docs, self.bm25, self._sig = docs, bm, sig
+
+    def document_written(self, source_id: str, chunks: list[Chunk], meta: dict) -> None:
+        """Called by ingest after a document is committed: update BM25 and the registry cache in place."""
+        with self._lock:
+            self.bm25.remove_source(source_id)
+            for c in chunks:
+                m = {**meta, "section": c.section, "source_id": source_id}
+                self.bm25.add(c.id, _bm25_text(c.text, m), m)
+            self.docs[source_id] = meta
+            self._sig = registry_signature(self.docs)
+
+    def document_removed(self, source_id: str) -> None:
+        """Called after `sources remove`."""
+        with self._lock:
+            self.bm25.remove_source(source_id)
+            self.docs.pop(source_id, None)
+            self._sig = registry_signature(self.docs)
+
+    # -- filters ------------------------------------------------------------------------------------------------
+    def normalise_filters(self, filters: dict[str, Any] | None) -> dict[str, Any]:
+        """Check filter keys and values against the index; raise InvalidInputError naming a bad one."""
+        out: dict[str, Any] = {}
+        for key, value in (filters or {}).items():
+            key = {"doc_type": "type"}.get(key, key)
+            if key not in FILTER_KEYS:
+                raise InvalidInputError(f"Unknown filter '{key}': use one of {', '.join(FILTER_KEYS)}")
+            if key in ("date_from", "date_to"):
+                if value in (None, ""):
+                    continue
+                text = value.isoformat() if isinstance(value, (_dt.date, _dt.datetime)) else str(value).strip()
+                try:
+                    _dt.date.fromisoformat(text[:10] if len(text) >= 10 else f"{text[:4]}-01-01")
+                except ValueError:
+                    raise InvalidInputError(f"Filter {key} is '{value}', not a date: use YYYY-MM-DD") from None
+                out[key] = date_int(text[:10])
+                continue
+            values = _as_list(value)
+            if not values:
+                continue
+            field = {"type": "doc_type"}.get(key, key)
+            known = {str(d.get(field, "")) for d in self.docs.values()}
+            unknown = [v for v in values if v not in known]
+            if unknown and self.docs:
+                shown = ", ".join(sorted(k for k in known if k)[:30])
+                raise InvalidInputError(f"Unknown {key} '{unknown[0]}' in filters: the index has {shown}")
+            out[key] = values
+        if out.get("date_from") and out.get("date_to") and out["date_from"] > out["date_to"]:
+            raise InvalidInputError("Filter date_from is after date_to: swap them")
+        return out
+
+    def _where(self, f: dict[str, Any]) -> dict | None:
+        parts: list[dict] = []
+        for key, field in (("type", "doc_type"), ("jurisdiction", "jurisdiction"), ("source_id", "source_id")):
+            if f.get(key):
+                parts.append({field: {"$in": f[key]}})
+        if f.get("date_from"):
+            parts.append({"date_int": {"$gte": f["date_from"]}})
+        if f.get("date_to"):
+            parts.append({"date_int": {"$lte": f["date_to"]}})
+        if f.get("status"):
+            allowed = [s for s, d in self.docs.items() if d.get("status") in f["status"]]
+            parts.append({"source_id": {"$in": allowed or ["\x00none"]}})
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else {"$and": parts}
+
+    def _allowed_sources(self, f: dict[str, Any]) -> set[str] | None:
+        if not f:
+            return None
+        out = set()
+        for sid, d in self.docs.items():
+            if f.get("type") and d.get("doc_type") not in f["type"]:
+                continue
+            if f.get("jurisdiction") and d.get("jurisdiction") not in f["jurisdiction"]:
+                continue
+            if f.get("source_id") and sid not in f["source_id"]:
+                continue
+            if f.get("status") and d.get("status") not in f["status"]:
+                continue
+            di = int(d.get("date_int") or 0)
+            if f.get("date_from") and di < f["date_from"]:
+                continue
+            if f.get("date_to") and di > f["date_to"]:
+                continue
+            out.add(sid)
+        return out
+
+    # -- search -------------------------------------------------------------------------------------------------
+    def search(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None,
+               mode: str | None = None, timings: dict[str, float] | None = None,
+               query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Top-k hits for the query; only chunks of ready document versions are returned."""
+        mode = mode or self.settings.retriever
+        if mode not in MODES:
+            raise InvalidInputError(f"Unknown retriever '{mode}': use one of {', '.join(MODES)}")
+        k = k or self.settings.k
+        timings = timings if timings is not None else {}
+        self.refresh()
+        f = self.normalise_filters(filters)
+        n = max(self.settings.candidates, k)
+        t0 = time.perf_counter()
+        qv = query_vector if query_vector is not None else self.embedder.embed([query])[0]
+        timings["embed_query"] = time.perf_counter() - t0
+
+        dense: list[tuple[str, float, str, dict]] = []
+        if mode in ("dense", "hybrid"):
+            t0 = time.perf_counter()
+            for cid, sim, text, meta in self.store.query(qv, n + 10, self._where(f)):
+                if self.docs.get(meta.get("source_id"), {}).get("hash") == meta.get("doc_hash"):
+                    dense.append((cid, sim, text, meta))
+            dense = dense[:n]
+            timings["dense"] = time.perf_counter() - t0
+
+        lexical: list[tuple[str, float, dict]] = []
+        if mode in ("bm25", "hybrid"):
+            t0 = time.perf_counter()
+            with self._lock:
+                bm = self.bm25
+                allowed = self._allowed_sources(f)
+                mask = None
+                if allowed is not None:
+                    mask = np.fromiter((s in allowed for s in bm.source_of), dtype=bool, count=len(bm.source_of))
+                for r, score in bm.search(query, n, mask):
+                    lexical.append((bm.ids[r], score, bm.meta[r]))
+            timings["bm25"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        fused: dict[str, float] = {}
+        for rank, (cid, *_rest) in enumerate(dense):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for rank, (cid, *_rest) in enumerate(lexical):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        order = sorted(fused, key=lambda c: -fused[c])[:k]
+        dense_by = {cid: (sim, text, meta) for cid, sim, text, meta in dense}
+        bm_by = {cid: score for cid, score, _m in lexical}
+        missing = [cid for cid in order if cid not in dense_by]
+        if missing:
+            # BM25-only hits: fetch their text and vectors so every hit carries a dense similarity too
+            chunks_col, _ = self.store.collections()
+            got = chunks_col.get(ids=missing, include=["documents", "metadatas", "embeddings"])
+            for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+                sim = float(np.dot(np.asarray(vec, dtype=np.float32), qv))
+                dense_by[cid] = (sim, text, dict(meta or {}))
+        hits: list[Hit] = []
+        for cid in order:
+            if cid not in dense_by:
+                continue
+            sim, text, meta = dense_by[cid]
+            doc = self.docs.get(meta.get("source_id"), {})
+            hits.append(Hit(chunk=chunk_from(cid, text, meta), score=fused[cid], dense_score=sim,
+                            bm25_score=bm_by.get(cid), meta=doc))
+        timings["fusion"] = time.perf_counter() - t0
+        return hits
+
+
+def _bm25_text(text: str, meta: dict) -> str:
+    # The title and section are indexed with the passage so "Bartz settlement" finds the right section.
+    return f"{meta.get('title', '')} {meta.get('section', '')} {text}"

@@ -1,0 +1,41 @@
+"""One settings object: every field has a default that works offline and an ASSISTANT_* environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration for indexing, retrieval, answering and serving."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Directory holding the Chroma index and its side files.")
+    chroma_host: str | None = Field(None, description="Chroma server host; when set, a server is used instead of index_dir.")
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    collection: str = Field("chunks", description="Name of the Chroma collection for chunks.")
+    k: int = Field(5, ge=1, le=50, description="Number of passages used to compose an answer.")
+    candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
+    retriever: str = Field("hybrid", description="dense | bm25 | hybrid")
+    embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
+    max_chunk_chars: int = Field(1000, ge=200, description="Longest chunk, in characters, before a section is split.")
+    max_file_mb: float = Field(20.0, gt=0, description="Largest source file accepted, in MB.")
+    max_question_chars: int = Field(2000, ge=10, description="Longest question accepted, in characters.")
+    min_relevance: float = Field(0.30, description="Best passage's cosine similarity below which the answerer refuses.")
+    llm: str = Field("extractive", description="extractive | openai:MODEL | ollama:MODEL")
+    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
+    llm_api_key: str | None = Field(None, description="API key for the LLM server (never logged).")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    host: str = Field("127.0.0.1", description="Web app host.")
+    port: int = Field(7860, description="Web app port.")
+    auth: str | None = Field(None, description="user:password for the web app (optional).")
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest file accepted by the web upload, in MB.")
+    concurrency: int = Field(4, ge=1, description="Requests the web app answers at once.")
+    sources_dir: Path = Field(Path("sources"), description="Folder ingested by `make run` on first use.")
+
+    def with_overrides(self, **kw) -> "Settings":
+        """A copy with the given non-None fields replaced."""
+        return self.model_copy(update={k: v for k, v in kw.items() if v is not None})

@@ -1,0 +1,271 @@
+"""Chroma adapter: chunks and a document registry, persistent under the index dir or on a Chroma server.
+
+Write protocol (so an interrupted ingest never leaves a half-written document visible):
+  1. the document's registry record gets `pending=<new hash>`;
+  2. its chunks are upserted, each stamped with doc_hash=<new hash>;
+  3. the record gets `hash=<new hash>, pending=""`;
+  4. chunks of that document with another doc_hash are deleted.
+Readers only use chunks whose doc_hash equals their document's ready `hash`, so steps 1-4 can be cut anywhere
+and re-run; a record with `pending` set is redone by the next ingest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from .chunking import CHUNKER_VERSION
+from .errors import IndexAccessError, IndexMismatchError
+from .settings import Settings
+from .types import Chunk, SourceDoc
+
+SCHEMA = 1
+REBUILD_HINT = "assistant ingest --rebuild sources/"
+
+
+def date_int(date: str) -> int:
+    """'2025-06-23' -> 20250623 (0 when unknown), so Chroma can filter date ranges numerically."""
+    digits = (date or "").replace("-", "")[:8]
+    if len(digits) in (4, 6) and digits.isdigit():
+        digits = (digits + "0101")[:8]
+    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+class Store:
+    """The chunk collection plus a registry collection of documents (their hash, text and front matter)."""
+
+    def __init__(self, settings: Settings, embedder_id: str, dim: int):
+        self.settings = settings
+        self.embedder_id = embedder_id
+        self.dim = dim
+        self._client = None
+        self._chunks = None
+        self._docs = None
+
+    # -- connection -------------------------------------------------------------------------------------------
+    @property
+    def location(self) -> str:
+        """Where the index lives, for messages."""
+        s = self.settings
+        return f"Chroma server {s.chroma_host}:{s.chroma_port}" if s.chroma_host else str(s.index_dir)
+
+    def client(self):
+        """The Chroma client (persistent under index_dir, or HTTP when ASSISTANT_CHROMA_HOST is set)."""
+        if self._client is None:
+            os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            cs = ChromaSettings(anonymized_telemetry=False)
+            s = self.settings
+            try:
+                if s.chroma_host:
+                    self._client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=cs)
+                else:
+                    path = Path(s.index_dir)
+                    path.mkdir(parents=True, exist_ok=True)
+                    if not os.access(path, os.W_OK):
+                        raise IndexAccessError(
+                            f"Index directory {path} is not writable: fix its permissions or pass --index DIR"
+                        )
+                    self._client = chromadb.PersistentClient(path=str(path), settings=cs)
+            except IndexAccessError:
+                raise
+            except Exception as e:
+                raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
+        return self._client
+
+    def _stamp(self) -> dict[str, Any]:
+        return {"embedder": self.embedder_id, "dim": self.dim, "chunker": CHUNKER_VERSION, "schema": SCHEMA}
+
+    def exists(self) -> bool:
+        """True when the chunk collection has been created."""
+        try:
+            names = [getattr(c, "name", c) for c in self.client().list_collections()]
+        except Exception as e:
+            raise IndexAccessError(f"Cannot read the index at {self.location}: {e}") from None
+        return self.settings.collection in names
+
+    def collections(self, create: bool = False):
+        """(chunks, docs) collections; checks the build stamp and refuses a mismatched index."""
+        if self._chunks is None:
+            c = self.client()
+            name = self.settings.collection
+            try:
+                if not create and not self.exists():
+                    return None, None
+                chunks = c.get_or_create_collection(
+                    name, embedding_function=None, metadata=self._stamp(),
+                    configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+                )
+                docs = c.get_or_create_collection(
+                    f"{name}_docs", embedding_function=None, metadata={"schema": SCHEMA},
+                    configuration={"hnsw": {"space": "l2"}},
+                )
+            except Exception as e:
+                raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
+            stamp = chunks.metadata or {}
+            want = self._stamp()
+            diffs = [f"{k} {stamp.get(k)!r} (this version uses {want[k]!r})" for k in want if stamp.get(k) != want[k]]
+            if diffs:
+                raise IndexMismatchError(
+                    f"The index at {self.location} was built differently: {'; '.join(diffs)}. "
+                    f"Rebuild it with: {REBUILD_HINT}"
+                )
+            self._chunks, self._docs = chunks, docs
+        return self._chunks, self._docs
+
+    def reset(self) -> None:
+        """Delete both collections (used by --rebuild)."""
+        c = self.client()
+        for name in (self.settings.collection, f"{self.settings.collection}_docs"):
+            try:
+                c.delete_collection(name)
+            except Exception:
+                pass
+        self._chunks = self._docs = None
+
+    # -- documents ----------------------------------------------------------------------------------------------
+    def documents(self) -> dict[str, dict[str, Any]]:
+        """Every registry record's metadata, by source id."""
+        _, docs = self.collections()
+        if docs is None:
+            return {}
+        out: dict[str, dict[str, Any]] = {}
+        offset, page = 0, 5000
+        while True:
+            got = docs.get(include=["metadatas"], limit=page, offset=offset)
+            for i, m in zip(got["ids"], got["metadatas"] or []):
+                out[i] = dict(m or {})
+            if len(got["ids"]) < page:
+                return out
+            offset += page
+
+    def document(self, source_id: str) -> dict[str, Any] | None:
+        """One registry record with its full text under 'text', or None."""
+        _, docs = self.collections()
+        if docs is None:
+            return None
+        got = docs.get(ids=[source_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        rec = dict(got["metadatas"][0] or {})
+        rec["text"] = got["documents"][0] or ""
+        return rec
+
+    def mark_pending(self, doc: SourceDoc, old: dict[str, Any] | None) -> None:
+        """Step 1: record that this document is being (re)written."""
+        _, docs = self.collections(create=True)
+        if old:
+            docs.update(ids=[doc.source_id], metadatas=[{**old, "pending": doc.content_hash}])
+        else:
+            meta = {**self._doc_meta(doc, 0, ready_hash=""), "pending": doc.content_hash}
+            docs.add(ids=[doc.source_id], embeddings=[[0.0]], metadatas=[meta], documents=[""])
+
+    def put_chunks(self, doc: SourceDoc, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Step 2: upsert chunks with their vectors, stamped with the document's new hash."""
+        chunks_col, _ = self.collections(create=True)
+        base = {
+            "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
+            "jurisdiction": doc.jurisdiction, "date": doc.date, "date_int": date_int(doc.date),
+            "doc_hash": doc.content_hash,
+        }
+        step = 1000
+        for i in range(0, len(chunks), step):
+            part = chunks[i:i + step]
+            chunks_col.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[i:i + step].tolist(),
+                documents=[c.text for c in part],
+                metadatas=[{**base, "section": c.section[:300], "start": c.start, "end": c.end,
+                            "page": c.page if c.page is not None else -1, "position": c.position} for c in part],
+            )
+
+    def commit_document(self, doc: SourceDoc, n_chunks: int) -> None:
+        """Steps 3 and 4: make the new version the ready one, then drop chunks of other versions."""
+        chunks_col, docs = self.collections(create=True)
+        docs.upsert(ids=[doc.source_id], embeddings=[[0.0]], documents=[doc.text],
+                    metadatas=[self._doc_meta(doc, n_chunks, ready_hash=doc.content_hash)])
+        chunks_col.delete(where={"$and": [{"source_id": doc.source_id}, {"doc_hash": {"$ne": doc.content_hash}}]})
+
+    def remove_document(self, source_id: str) -> int:
+        """Delete a document's record and chunks; returns how many chunks went."""
+        chunks_col, docs = self.collections()
+        if docs is None:
+            return 0
+        got = chunks_col.get(where={"source_id": source_id}, include=[])
+        docs.delete(ids=[source_id])  # record first: leftover chunks are invisible and swept later
+        if got["ids"]:
+            chunks_col.delete(where={"source_id": source_id})
+        return len(got["ids"])
+
+    def _doc_meta(self, doc: SourceDoc, n_chunks: int, ready_hash: str) -> dict[str, Any]:
+        fm = doc.metadata
+        meta: dict[str, Any] = {
+            "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
+            "jurisdiction": doc.jurisdiction, "date": doc.date, "date_int": date_int(doc.date), "url": doc.url,
+            "path": doc.path, "hash": ready_hash, "pending": "", "n_chunks": n_chunks,
+            "fm": json.dumps(fm, default=str, ensure_ascii=False)[:20000],
+        }
+        for key in ("status", "court", "docket", "filed", "decided", "current_as_of"):
+            if fm.get(key) is not None:
+                meta[key] = str(fm[key])
+        return meta
+
+    # -- chunks ---------------------------------------------------------------------------------------------------
+    def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
+        """Nearest chunks: (id, cosine similarity, text, metadata)."""
+        chunks_col, _ = self.collections()
+        if chunks_col is None:
+            return []
+        count = chunks_col.count()
+        if count == 0:
+            return []
+        res = chunks_col.query(
+            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=min(n, count),
+            where=where or None, include=["distances", "documents", "metadatas"],
+        )
+        return [
+            (i, 1.0 - float(d), t, dict(m or {}))
+            for i, d, t, m in zip(res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0])
+        ]
+
+    def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """Stored vectors for the given chunk ids."""
+        chunks_col, _ = self.collections()
+        if chunks_col is None or not ids:
+            return {}
+        got = chunks_col.get(ids=ids, include=["embeddings"])
+        return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
+
+    def iter_chunks(self, where: dict | None = None, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
+        """Every chunk (id, text, metadata), in pages."""
+        chunks_col, _ = self.collections()
+        if chunks_col is None:
+            return
+        offset = 0
+        while True:
+            got = chunks_col.get(where=where, include=["documents", "metadatas"], limit=page, offset=offset)
+            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
+                yield i, t, dict(m or {})
+            if len(got["ids"]) < page:
+                return
+            offset += page
+
+    def chunk_count(self) -> int:
+        """Number of chunks stored (all versions)."""
+        chunks_col, _ = self.collections()
+        return chunks_col.count() if chunks_col is not None else 0
+
+
+def registry_signature(docs: dict[str, dict[str, Any]]) -> str:
+    """A digest of (source id, ready hash) pairs: equal signatures mean the same visible index."""
+    h = hashlib.sha256()
+    for sid in sorted(docs):
+        h.update(f"{sid}\x00{docs[sid].get('hash', '')}\n".encode("utf-8"))
+    return h.hexdigest()[:24]

@@ -1,0 +1,106 @@
+"""Sentence spans and word tokens shared by chunking, BM25 and answering (no dependencies)."""
+
+from __future__ import annotations
+
+import re
+
+# Words before a period that do not end a sentence (legal citations are full of them).
+ABBREV = {
+    "v", "vs", "u.s", "inc", "co", "corp", "ltd", "no", "nos", "e.g", "i.e", "mr", "mrs", "ms", "dr", "jr", "sr",
+    "st", "art", "arts", "s", "ss", "sec", "cal", "cir", "ct", "supp", "f", "ill", "del", "mass", "jan", "feb",
+    "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "para", "paras", "p", "pp", "ch",
+    "cf", "etc", "al", "approx", "dept", "gov", "op", "fed", "reg", "stat", "pub", "l", "n.d", "s.d", "c.d",
+    "e.d", "w.d", "d", "u.k", "e.u", "d.c", "n.y", "s.d.n.y", "n.d.cal", "ag", "gmbh", "bros", "mt", "govt",
+}
+_BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]")
+_END = re.compile(r"[.!?](?:[\"'\u201d\u2019)\]]*)(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9$\u00a7])")
+_WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff$§]+(?:[.'’][A-Za-z0-9]+)*")
+
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her here
+    hers herself him himself his how i if in into is it its itself just me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up very was we were what
+    when where which while who whom why will with would you your yours yourself yourselves tell say said says
+    also there's what's whats did does know according much many whether ever yet""".split()
+)
+
+
+def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Units that sentences never cross: list items, headings and paragraphs; lines wrapped mid-sentence
+    (as in PDFs and hard-wrapped text) are joined back into one unit."""
+    units: list[list[int]] = []
+    pos = start
+    prev_body = ""
+    for line in text[start:end].splitlines(keepends=True):
+        line_start, pos = pos, pos + len(line)
+        body = line.rstrip("\r\n")
+        stripped = body.strip()
+        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|", "*Information current")):
+            prev_body = ""
+            continue
+        continues = (
+            units and prev_body and not _BULLET.match(body)
+            and not prev_body.rstrip().endswith((".", "!", "?", ":", ";", '"', "\u201d"))
+            and (stripped[0].islower() or stripped[0].isdigit() or len(prev_body.strip()) >= 60)
+        )
+        if continues:
+            units[-1][1] = line_start + len(body)
+        else:
+            units.append([line_start, line_start + len(body)])
+        prev_body = body
+    return [(a, b) for a, b in units]
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in text[start:end]; list items and headings are kept apart."""
+    end = len(text) if end is None else end
+    spans: list[tuple[int, int]] = []
+    for ua, ub in _blocks(text, start, end):
+        body = text[ua:ub]
+        b = _BULLET.match(body)
+        off = b.end() if b else len(body) - len(body.lstrip())
+        seg_start = off
+        for m in _END.finditer(body, off):
+            word = re.search(r"([A-Za-z.]+)$", body[seg_start:m.start()])
+            if word and word.group(1).lower().strip(".") in ABBREV:
+                continue
+            if word and re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", word.group(1)):
+                continue  # initials such as "J" in "J. Smith" or "U.S"
+            _add(spans, body, ua, seg_start, m.end())
+            seg_start = m.end()
+        _add(spans, body, ua, seg_start, len(body))
+    return spans
+
+
+def _add(spans: list[tuple[int, int]], body: str, base: int, a: int, b: int) -> None:
+    seg = body[a:b]
+    lead = len(seg) - len(seg.lstrip())
+    trail = len(seg) - len(seg.rstrip())
+    if seg.strip():
+        spans.append((base + a + lead, base + b - trail))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens (keeps $, §, digits and inner periods like 'u.s')."""
+    return [w.lower().strip(".") for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Word tokens without stopwords: what BM25 and overlap scoring look at."""
+    return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 or w.isdigit()]
+
+
+def stem(w: str) -> str:
+    """A light suffix stripper so 'rulings'/'ruled'/'ruling' and 'settled'/'settlement' meet."""
+    if len(w) <= 4 or not w.isalpha():
+        return w
+    for suf in ("ments", "ment", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly"):
+        if w.endswith(suf) and len(w) - len(suf) >= 4:
+            base = w[: -len(suf)]
+            if suf in ("ies", "ied"):
+                base += "y"
+            return base
+    return w

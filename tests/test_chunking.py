@@ -1,0 +1,49 @@
+from assistant.chunking import chunk_document, sections
+from assistant.loaders import load_path, parse_markdown, parse_text
+from conftest import CORPUS
+
+
+def test_markdown_headings_start_chunks_and_name_sections():
+    doc = load_path(CORPUS / "bartz-mini.md", root=CORPUS)
+    chunks = chunk_document(doc)
+    assert [c.section for c in chunks] == ["Summary", "Key dates", "Rulings and outcome"]
+    for c in chunks:
+        assert doc.text[c.start:c.end] == c.text
+        assert c.title == doc.title
+
+
+def test_chunk_ids_are_deterministic_and_change_with_content():
+    doc = load_path(CORPUS / "bartz-mini.md", root=CORPUS)
+    a = [c.id for c in chunk_document(doc)]
+    assert a == [c.id for c in chunk_document(load_path(CORPUS / "bartz-mini.md", root=CORPUS))]
+    doc.text = doc.text.replace("$3,000", "$3,100")
+    b = [c.id for c in chunk_document(doc)]
+    assert a[:2] == b[:2] and a[2] != b[2]
+
+
+def test_statute_sections_start_chunks_in_plain_text():
+    text = ("Test statute\n\nArticle 3\nResearch bodies may mine texts.\n\nArticle 4 - Exception for anyone\n"
+            "Anyone may mine texts unless the rightholder reserved the right.\n")
+    doc = parse_text(text, default_id="statute")
+    heads = [h for h, _a, _b in sections(doc)]
+    assert heads == ["", "Article 3", "Article 4 - Exception for anyone"]
+    chunks = chunk_document(doc)
+    assert chunks[-1].section == "Article 4 - Exception for anyone"
+    assert "reserved the right" in chunks[-1].text
+
+
+def test_long_sections_split_under_the_limit_at_sentence_ends():
+    body = " ".join(f"Sentence number {i} talks about the fair use factor." for i in range(60))
+    doc = parse_markdown(f"# T\n\n## Long\n\n{body}\n", default_id="long")
+    chunks = chunk_document(doc, max_chars=300)
+    assert len(chunks) > 5
+    for c in chunks:
+        assert len(c.text) <= 300 and c.text.endswith(".") and c.section == "Long"
+        assert doc.text[c.start:c.end] == c.text
+
+
+def test_pdf_chunks_carry_page_numbers():
+    doc = load_path(CORPUS / "japan-30-4.pdf", root=CORPUS)
+    chunks = chunk_document(doc)
+    assert {c.page for c in chunks} == {1, 2}
+    assert all(doc.text[c.start:c.end] == c.text for c in chunks)

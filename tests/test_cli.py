@@ -1,0 +1,99 @@
+"""The CLI as a user runs it: subprocesses against a real index."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CORPUS, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def run(*args, stdin=None, index=None):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    if index:
+        env["ASSISTANT_INDEX_DIR"] = str(index)
+    return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=300)
+
+
+def test_ask_json_schema(real_index):
+    r = run("ask", "--json", "How much is the Bartz settlement per work?", index=real_index)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert set(out) >= {"question", "answer", "refused", "citations"}
+    assert out["refused"] is False
+    c = out["citations"][0]
+    assert set(c) >= {"n", "source_id", "title", "date", "url", "path", "section", "quote", "score"}
+    assert c["n"] == 1 and isinstance(c["score"], float) and c["path"].endswith("bartz-mini.md")
+
+
+def test_ask_batch_from_stdin(real_index):
+    qs = "What does Article 4 allow?\nWill it rain tomorrow?\n\n"
+    r = run("ask", "--json", "-", stdin=qs, index=real_index)
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["question"] for x in lines] == ["What does Article 4 allow?", "Will it rain tomorrow?"]
+    assert lines[0]["refused"] is False and lines[1]["refused"] is True
+
+
+def test_sources_list_json_and_filters(real_index):
+    r = run("sources", "list", "--json", index=real_index)
+    docs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert {d["source_id"] for d in docs} == {"bartz-mini", "dsm-mini", "getty-article", "japan-30-4",
+                                              "seedance-note"}
+    assert all(set(d) >= {"source_id", "title", "type", "date", "path", "chunks"} for d in docs)
+    r = run("sources", "list", "--type", "case", "--jurisdiction", "US", index=real_index)
+    assert "bartz-mini" in r.stdout and "dsm-mini" not in r.stdout
+
+
+def test_user_mistakes_give_one_line_and_exit_1(real_index, tmp_path):
+    r = run("sources", "show", "nope", index=real_index)
+    assert r.returncode == 1 and r.stderr.strip().startswith("Error: No document with id 'nope'")
+    assert "Traceback" not in r.stderr
+    r = run("ask", "", index=real_index)
+    assert r.returncode == 1 and "empty" in r.stderr and "Traceback" not in r.stderr
+    r = run("ask", "fair use", "--jurisdiction", "XX", index=real_index)
+    assert r.returncode == 1 and "Unknown jurisdiction 'XX'" in r.stderr
+
+
+def test_ingest_modify_remove_cycle(tmp_path):
+    idx = tmp_path / "idx"
+    src = tmp_path / "docs"
+    src.mkdir()
+    (src / "a.md").write_text("---\nid: doc-a\ntitle: Doc A\ntype: case\n---\n# Doc A\n\n## Summary\n\n"
+                              "The tribunal fined the company 40,000 euros for scraping.\n")
+    (src / "bad.md").write_bytes(b"\x00\x01\x02binary")
+    r = run("ingest", str(src), index=idx)
+    assert r.returncode == 0, r.stderr
+    assert "1 added" in r.stdout and "Skipped" in r.stderr and "bad.md" in r.stderr
+    r = run("ingest", str(src), index=idx)
+    assert "0 added, 0 updated, 1 unchanged" in r.stdout
+    r = run("sources", "remove", "doc-a", index=idx)
+    assert r.returncode == 0 and "Removed doc-a" in r.stdout
+    r = run("sources", "list", "--json", index=idx)
+    assert r.stdout.strip() == ""
+
+
+def test_ingest_url_from_loopback_server(tmp_path):
+    import http.server
+    import threading
+    from functools import partial
+
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(CORPUS))
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{srv.server_address[1]}/getty-article.html"
+        idx = tmp_path / "idx"
+        r = run("ingest", url, index=idx)
+        assert r.returncode == 0 and "1 added" in r.stdout, r.stderr
+        r = run("ask", "--json", "What did Mrs Justice Joanna Smith find about trade marks?", index=idx)
+        out = json.loads(r.stdout)
+        assert out["citations"][0]["url"] == url
+        assert "FOOTER_SHOULD_NOT_APPEAR" not in json.dumps(out)
+    finally:
+        srv.shutdown()

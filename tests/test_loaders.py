@@ -1,0 +1,89 @@
+import pytest
+
+from assistant.errors import LoadError
+from assistant.loaders import load_path, parse_markdown, url_source_id
+from conftest import CORPUS, DATA
+
+
+def test_markdown_front_matter_is_kept_as_metadata():
+    doc = load_path(CORPUS / "bartz-mini.md", root=CORPUS)
+    assert doc.source_id == "bartz-mini"
+    assert doc.title == "Bartz v. Anthropic (test copy)"
+    assert doc.doc_type == "case" and doc.jurisdiction == "US" and doc.date == "2025-09-25"
+    assert doc.metadata["docket"] == "3:24-cv-05417"
+    assert doc.metadata["parties"] == ["Andrea Bartz", "Anthropic PBC"]
+    assert doc.url == "https://example.org/bartz"
+    assert not doc.text.startswith("---") and "Judge William Alsup" in doc.text
+
+
+def test_source_id_defaults_to_relative_path(tmp_path):
+    sub = tmp_path / "a" / "b"
+    sub.mkdir(parents=True)
+    (sub / "note.md").write_text("# A note\n\nSome words about fair use here.\n")
+    assert load_path(sub / "note.md", root=tmp_path).source_id == "a/b/note"
+
+
+def test_html_keeps_article_and_drops_boilerplate():
+    doc = load_path(DATA / "pages" / "getty-article.html", root=DATA / "pages")
+    assert "Stable Diffusion model is not an infringing copy" in doc.text
+    for junk in ("SCRIPT_SHOULD_NOT_APPEAR", "NAVIGATION_SHOULD_NOT_APPEAR", "RELATED_BOX_SHOULD_NOT_APPEAR",
+                 "FOOTER_SHOULD_NOT_APPEAR"):
+        assert junk not in doc.text
+    assert doc.title == "Getty loses most of its case against Stability AI in London"
+    assert doc.date == "2025-11-04"
+
+
+def test_pdf_text_per_page_with_page_ranges():
+    doc = load_path(CORPUS / "japan-30-4.pdf", root=CORPUS)
+    assert [p for p, _a, _b in doc.pages] == [1, 2]
+    p2 = doc.pages[1]
+    assert "Agency for Cultural Affairs" in doc.text[p2[1]:p2[2]]
+    assert "Agency for Cultural Affairs" not in doc.text[doc.pages[0][1]:doc.pages[0][2]]
+
+
+def test_plain_text_title_is_first_line():
+    doc = load_path(CORPUS / "seedance-note.txt", root=CORPUS)
+    assert doc.title == "Seedance 2.0 and the studios"
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("---\ntitle: [unclosed\n---\nbody text here\n", "malformed YAML"),
+    ("---\ndate: yesterday\n---\nbody text here\n", "'date' is 'yesterday'"),
+    ("---\nsources: https://x.org\n---\nbody text here\n", "'sources' must be a list"),
+    ("---\nid: x\n", "no closing"),
+])
+def test_bad_front_matter_is_named(text, needle):
+    with pytest.raises(LoadError, match=needle):
+        parse_markdown(text, name="bad.md")
+
+
+def test_unsupported_and_empty_files_are_named(tmp_path):
+    (tmp_path / "x.docx").write_text("hello")
+    with pytest.raises(LoadError, match=r"Unsupported file type '\.docx' in .*x\.docx"):
+        load_path(tmp_path / "x.docx")
+    (tmp_path / "empty.md").write_text("  \n")
+    with pytest.raises(LoadError, match="empty.md is empty"):
+        load_path(tmp_path / "empty.md")
+
+
+def test_binary_with_md_name_is_refused(tmp_path):
+    (tmp_path / "garbage.md").write_bytes(bytes(range(256)) * 20)
+    with pytest.raises(LoadError, match="binary"):
+        load_path(tmp_path / "garbage.md")
+
+
+def test_latin1_and_utf16_text_are_read(tmp_path):
+    (tmp_path / "l1.txt").write_bytes("Café société: the exception applies.\n".encode("latin-1"))
+    (tmp_path / "u16.txt").write_bytes("Ünïcode title\nThe exception applies.\n".encode("utf-16"))
+    assert "Café société" in load_path(tmp_path / "l1.txt").text
+    assert load_path(tmp_path / "u16.txt").title == "Ünïcode title"
+
+
+def test_size_limit_is_named(tmp_path):
+    (tmp_path / "big.txt").write_text("word " * 300_000)
+    with pytest.raises(LoadError, match="over the 1 MB limit"):
+        load_path(tmp_path / "big.txt", max_mb=1)
+
+
+def test_url_ids_are_stable():
+    assert url_source_id("https://news.example.com/2025/11/getty-ruling?x=1") == "web/news.example.com/2025-11-getty-ruling-x-1"
