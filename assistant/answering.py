@@ -25,6 +25,8 @@ _Q_COURT = re.compile(r"\b(?:which|what) court\b|\bwhere (?:was|is|were|are) .*(
 _Q_DECIDE = re.compile(r"\b(?:decid\w*|rul\w*|held|hold|outcome|verdict|judg\w*|found|find|grant\w*|dismiss\w*|"
                        r"conclu\w*|result)\b", re.I)
 _Q_STATUS = re.compile(r"\bstatus\b|\bstill\b|\bnow\b|\bcurrently\b|\bpending\b|\bwhere does .* stand\b", re.I)
+_Q_LAW = re.compile(r"\b(?:require\w*|say|says|provide\w*|allow\w*|permit\w*|oblig\w*|mean\w*|cover\w*|"
+                    r"exception|apply|applies)\b", re.I)
 _Q_DOCKET = re.compile(r"\bdocket\b|\bcase number\b|\bcase no\b", re.I)
 
 _MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
@@ -36,6 +38,8 @@ _S_COURT = re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.
 _S_DECIDE = re.compile(r"\b(?:ruled|rules|held|holds|decided|found|granted|denied|dismissed|rejected|"
                        r"concluded|awarded|ordered|approved|affirmed|reversed|upheld|settled|agreed)\b", re.I)
 _S_STATUS = re.compile(r"\bAs of\b|\bpending\b|\bremains\b|\bstill\b|\bstatus\b|\bongoing\b|\bin force\b", re.I)
+_S_LAW = re.compile(r"\b(?:must|shall|requires?|obliges?|has to|have to|permits?|allows?|lets|prohibits?|"
+                    r"applies|exempts?|unless)\b", re.I)
 _S_DOCKET = re.compile(r"\bNo\.\s*\S*\d|\b\d:\d{2}-cv-\d+|\bdocket\b|\bCase C-\d+|\bMDL\b", re.I)
 _NAMEISH = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z.]+)+")
 
@@ -161,9 +165,13 @@ class Assistant:
         q = validate_question(question, self.settings.max_question_chars)
         timings: dict[str, float] = {}
         query = self.retrieval_query(q, history)
-        hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
-                                     timings=timings)
         t0 = time.perf_counter()
+        qv = self.embedder.embed([query])[0]
+        hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
+                                     timings=timings, query_vector=qv)
+        timings["embed_query"] = time.perf_counter() - t0 - sum(v for key, v in timings.items() if key != "embed_query")
+        t0 = time.perf_counter()
+        hits = hits + self._section_candidates(q, hits, qv)
         context = query if query != q else ""
         seen = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
         answer = compose_extractive(q, hits, self, context=context, already_said=seen)
@@ -171,6 +179,16 @@ class Assistant:
         timings["total"] = time.perf_counter() - t_start
         answer.timings = timings
         return answer
+
+    def _section_candidates(self, question: str, hits: list[Hit], qv) -> list[Hit]:
+        """Passages from the section where this kind of question is answered, in the top two documents."""
+        from .retrieval import section_hits
+
+        wanted = tuple(dict.fromkeys(n for rx, names in _SECTION_FOR if rx.search(question) for n in names))
+        if not wanted or not hits:
+            return []
+        top = list(dict.fromkeys(h.chunk.source_id for h in hits))[:2]
+        return section_hits(self.retriever, top, wanted, qv, {h.chunk.id for h in hits})
 
     def verify(self, answer: Answer) -> list[str]:
         """Problems with an answer's citations (empty when every quote is verbatim and every marker resolves)."""
@@ -181,8 +199,23 @@ class Assistant:
 
 
 # -- the extractive answerer ----------------------------------------------------------------------------------
+# Sections of the corpus's fixed layout where each kind of question is usually answered.
+_SECTION_FOR = [
+    (_Q_WHEN, ("key dates",)), (_Q_DECIDE, ("rulings and outcome",)), (_Q_STATUS, ("status",)),
+    (_Q_COURT, ("parties and court",)), (_Q_WHO, ("parties and court", "summary")),
+    (_Q_LAW, ("what the text says",)),
+]
+
+
+def _section_bonus(question: str, section: str) -> float:
+    sec = section.lower()
+    return 0.08 if any(rx.search(question) and sec in names for rx, names in _SECTION_FOR) else 0.0
+
+
 def _qtype_bonus(question: str, sentence: str) -> float:
     bonus = 0.0
+    if _Q_LAW.search(question) and _S_LAW.search(sentence):
+        bonus += 0.1
     if _Q_WHEN.search(question) and _S_DATE.search(sentence):
         bonus += 0.25
     if _Q_AMOUNT.search(question) and _S_AMOUNT.search(sentence):
@@ -208,6 +241,7 @@ _RELATED = {
     "cost": ["pay", "paid", "damag", "fine"], "fine": ["fined", "penalty", "damag"],
     "rule": ["ruled", "held", "decid", "found", "judgment"], "decid": ["ruled", "held", "found", "judgment"],
     "sue": ["sued", "filed", "complaint", "lawsuit", "suit"], "sued": ["filed", "complaint", "lawsuit"],
+    "filed": ["sued", "complaint", "brought", "lodged"], "lawsuit": ["sued", "suit", "complaint", "case"],
     "happen": ["ruled", "settle", "filed", "decid"], "outcome": ["ruled", "held", "settle", "decid", "judgment"],
     "judge": ["justice", "court"], "law": ["act", "statute", "article", "section"],
     "allow": ["permit", "exception", "lawful"], "require": ["must", "oblig", "duty", "requirement"],
@@ -278,7 +312,7 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
             cov = _coverage(terms, st)
             cov_head = _coverage(terms, st | head_terms)
             score = (0.45 * cov + 0.15 * cov_head + 0.25 * ((h.dense_score or 0.0) / max(top_sim, 1e-6))
-                     + 0.15 / (1 + hi) + _qtype_bonus(question, sent))
+                     + 0.15 / (1 + hi) + _qtype_bonus(question, sent) + _section_bonus(question, c.section))
             if n_words > 60:
                 score -= 0.1
             if already_said and any(_flat(sent) in said for said in already_said):

@@ -22,6 +22,7 @@ class BM25Index:
         self.lengths: list[int] = []
         self.alive: list[bool] = []
         self.row: dict[str, int] = {}
+        self.by_source: dict[str, list[int]] = defaultdict(list)
         self.postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._len_arr: np.ndarray | None = None
@@ -45,6 +46,7 @@ class BM25Index:
         self.lengths.append(n)
         self.alive.append(True)
         self.row[chunk_id] = r
+        self.by_source[self.source_of[r]].append(r)
         for term, tf in toks.items():
             rows, tfs = self.postings[term]
             rows.append(r)
@@ -73,7 +75,8 @@ class BM25Index:
 
     def remove_source(self, source_id: str) -> None:
         """Forget every chunk of a document."""
-        self.remove_ids([cid for cid, r in self.row.items() if self.source_of[r] == source_id])
+        rows = self.by_source.pop(source_id, [])
+        self.remove_ids([self.ids[r] for r in rows if self.alive[r]])
 
     def _compact(self) -> None:
         """Drop dead rows and renumber the live ones, filtering every posting list once."""
@@ -86,6 +89,9 @@ class BM25Index:
         self.lengths = [self.lengths[r] for r in keep]
         self.alive = [True] * len(keep)
         self.row = {cid: i for i, cid in enumerate(self.ids)}
+        self.by_source = defaultdict(list)
+        for i, sid in enumerate(self.source_of):
+            self.by_source[sid].append(i)
         postings: dict[str, tuple[list[int], list[int]]] = defaultdict(lambda: ([], []))
         for term, (rows, tfs) in self.postings.items():
             r = np.asarray(rows, dtype=np.int64)
@@ -95,6 +101,10 @@ class BM25Index:
         self.postings = postings
         self._arrays = {}
         self._len_arr = self._alive_arr = None
+
+    def rows_of(self, source_id: str) -> list[int]:
+        """Live rows of one document."""
+        return [r for r in self.by_source.get(source_id, []) if self.alive[r]]
 
     def _posting(self, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         if term not in self.postings:

@@ -227,6 +227,51 @@ def sources_remove(source_id, index):
     click.echo(f"Removed {source_id} ({n} chunks)")
 
 
+@main.command("eval")
+@click.argument("paths", nargs=-1, required=True)
+@index_option
+@click.option("-k", type=int, default=None, help="Passages per answer (default: the set's defaults.k).")
+@click.option("--retriever", type=click.Choice(["dense", "bm25", "hybrid"]), default=None)
+@click.option("--llm", default=None, help="extractive | openai:MODEL | ollama:MODEL")
+@click.option("--only", multiple=True, metavar="ID", help="Run only this case (repeatable).")
+@click.option("--filter", "pattern", default=None, metavar="REGEX", help="Run cases whose id or question matches.")
+@click.option("--json", "json_out", default=None, metavar="FILE", help="Write full results as JSON.")
+@click.option("--junit", default=None, metavar="FILE", help="Write JUnit XML (one test case per eval case).")
+@click.option("--report", default=None, metavar="FILE.html", help="Write a self-contained HTML report.")
+@click.option("--baseline", default=None, metavar="FILE", help="Compare with a saved JSON run.")
+@click.option("--ingest", "ingest_paths", multiple=True, metavar="PATH",
+              help="Ingest these paths first (incremental; unchanged files are skipped).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, report, baseline, ingest_paths,
+             no_progress):
+    """Run eval sets (files or folders of YAML); exit 1 if a threshold is missed or a case errors."""
+    from . import evaluation as ev
+
+    a = _assistant(_settings(index, llm=llm))
+    if ingest_paths:
+        r = a.ingest(list(ingest_paths), notify=lambda m: click.echo(m, err=True))
+        click.echo(f"ingest: {r.summary()}", err=True)
+    base = None
+    if baseline:
+        try:
+            base = json.loads(Path(baseline).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise AssistantError(f"Cannot read baseline {baseline}: {e}") from None
+    run = ev.run_eval(a, list(paths), k=k, retriever=retriever, only=list(only) or None, pattern=pattern,
+                      show_progress=not no_progress and sys.stderr.isatty())
+    click.echo(ev.format_table(run))
+    if base is not None:
+        click.echo()
+        click.echo(ev.compare(run, base))
+    if json_out:
+        ev.save_json(run, json_out)
+    if junit:
+        ev.write_junit(run, junit)
+    if report:
+        ev.write_html(run, report)
+    sys.exit(0 if run.ok else 1)
+
+
 @main.command()
 @index_option
 @click.option("--host", default=None, help="Host to bind (default 127.0.0.1).")

@@ -225,6 +225,27 @@ class Retriever:
         return hits
 
 
+def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[str, ...], query_vector,
+                 exclude: set[str]) -> list[Hit]:
+    """Chunks of the given documents whose section heading is one of `sections` (lower-case), as extra hits."""
+    with retriever._lock:
+        bm = retriever.bm25
+        rows = [r for sid in source_ids for r in bm.rows_of(sid)
+                if bm.ids[r] not in exclude and str(bm.meta[r].get("section", "")).lower() in sections]
+        ids = [bm.ids[r] for r in rows]
+    if not ids:
+        return []
+    chunks_col, _ = retriever.store.collections()
+    got = chunks_col.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+    out = []
+    for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+        meta = dict(meta or {})
+        sim = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector))
+        out.append(Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
+                       meta=retriever.docs.get(meta.get("source_id"), {})))
+    return out
+
+
 def _bm25_text(text: str, meta: dict) -> str:
     # The title and section are indexed with the passage so "Bartz settlement" finds the right section.
     return f"{meta.get('title', '')} {meta.get('section', '')} {text}"

@@ -103,4 +103,5 @@ def stem(w: str) -> str:
             if suf in ("ies", "ied"):
                 base += "y"
             return base
-    return w
+    # "require"/"requires"/"required" and "rule"/"ruled"/"ruling" meet at "requir"/"rul"
+    return w[:-1] if w.endswith("e") and len(w) > 4 else w
