@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import threading
 import time
@@ -283,10 +284,54 @@ def should_refuse(best_sim: float, best_cov: float, min_relevance: float) -> boo
     return best_sim < min_relevance + 0.15 and best_cov < 0.34
 
 
+_FOCUS = re.compile(r"^\s*(?:and\s+)?(?:which|what|who|how many|how much)\s+(?:is|are|was|were|did|does|do)?\s*"
+                    r"(?:the\s+)?([A-Za-z-]+)(?:\s+([A-Za-z-]+))?", re.I)
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december"]
+_NUMBER_WORDS = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundreds?|"
+                           r"thousands?)\b|\b\d+\b", re.I)
+_CAP_WORD = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][A-Za-z]{2,}|[A-Z]{2,})\b")
+
+
+def focus_terms(question: str) -> set[str]:
+    """The thing asked for: 'judge' in 'Which judge ...', 'songs' in 'How many songs ...'."""
+    m = _FOCUS.search(question)
+    if not m:
+        return set()
+    return {t for g in m.groups() if g for t in content_words(g)}
+
+
+def asked_months(question: str) -> list[tuple[str, str]]:
+    """(year, month number) pairs named in the question, e.g. 'February 2026' -> ('2026', '02')."""
+    out = []
+    for m in re.finditer(r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{4})\b", question, re.I):
+        out.append((m.group(2), f"{_MONTH_NAMES.index(m.group(1).lower()) + 1:02d}"))
+    return out
+
+
+def _mentions_month(sentence: str, months: list[tuple[str, str]]) -> bool:
+    low = sentence.lower()
+    return any(f"{y}-{mo}" in sentence or (f"{_MONTH_NAMES[int(mo) - 1]} {y}" in low)
+               or re.search(rf"\b{_MONTH_NAMES[int(mo) - 1]}\s+\d{{1,2}},?\s+{y}\b", low)
+               or re.search(rf"\b\d{{1,2}}\s+{_MONTH_NAMES[int(mo) - 1]}\s+{y}\b", low) for y, mo in months)
+
+
+def unknown_names(question: str, bm25) -> list[str]:
+    """Capitalised names in the question that no indexed passage contains (the index knows nothing of them)."""
+    out = []
+    for m in _CAP_WORD.finditer(question):
+        w = m.group(1)
+        terms = content_words(w)
+        if terms and all(bm25.df(t) == 0 for t in terms):
+            out.append(w)
+    return out
+
+
 def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, context: str = "",
                        max_sentences: int = 3, already_said: set[str] | None = None) -> Answer:
     """Lead with the sentence that best answers the question, add up to two more, cite each [n]."""
-    idf = assistant.retriever.bm25.idf
+    bm25 = assistant.retriever.bm25
+    idf = bm25.idf
     if not hits:
         empty = not assistant.retriever.docs
         return Answer(question=question, refused=True,
@@ -294,32 +339,50 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
     best_sim, best_cov = relevance(context or question, hits, idf)
     if should_refuse(best_sim, best_cov, assistant.settings.min_relevance):
         return refusal(question, hits)
+    unknown = unknown_names(question, bm25)
+    if len(unknown) >= 2 or (unknown and best_cov < 0.5):
+        return refusal(question, hits)  # the question is about something no document mentions
 
     q_terms = _weights(question, idf, related=True)
+    for t in focus_terms(question):
+        if t in q_terms:
+            q_terms[t] *= 1.6
     ctx_terms = {t: w * 0.4 for t, w in _weights(context, idf).items() if t not in q_terms} if context else {}
     terms = {**ctx_terms, **q_terms}
+    months = asked_months(question)
     top_sim = max(h.dense_score or 0.0 for h in hits)
-    cands: list[tuple[float, int, int, int, str]] = []  # (score, hit index, start, end, text)
+    # (hit index, start in chunk, end in chunk, sentence, its terms)
+    pool: list[tuple[int, int, int, str, set[str]]] = []
     for hi, h in enumerate(hits):
+        for s, e in sentence_spans(h.chunk.text):
+            sent = h.chunk.text[s:e]
+            if len(sent.split()) >= 4:
+                pool.append((hi, s, e, sent, set(content_words(sent))))
+    if not pool:
+        return refusal(question, hits)
+    # Terms found in most candidate sentences (the case name, say) tell them apart less than rarer ones.
+    n = len(pool)
+    local = {t: math.log(1 + n / (1 + sum(t in p[4] for p in pool))) / math.log(1 + n) for t in terms}
+    weighted = {t: w * (0.35 + 0.65 * local[t]) for t, w in terms.items()}
+    how_many = bool(re.search(r"\bhow many\b", question, re.I))
+    cands: list[tuple[float, int, int, int, str]] = []  # (score, hit index, start, end, text)
+    for hi, s, e, sent, st in pool:
+        h = hits[hi]
         c = h.chunk
         head_terms = set(content_words(f"{c.title} {c.section}"))
-        for s, e in sentence_spans(c.text):
-            sent = c.text[s:e]
-            n_words = len(sent.split())
-            if n_words < 4:
-                continue
-            st = set(content_words(sent))
-            cov = _coverage(terms, st)
-            cov_head = _coverage(terms, st | head_terms)
-            score = (0.45 * cov + 0.15 * cov_head + 0.25 * ((h.dense_score or 0.0) / max(top_sim, 1e-6))
-                     + 0.15 / (1 + hi) + _qtype_bonus(question, sent) + _section_bonus(question, c.section))
-            if n_words > 60:
-                score -= 0.1
-            if already_said and any(_flat(sent) in said for said in already_said):
-                score -= 0.3  # a follow-up wants something the previous answers did not say
-            cands.append((score, hi, c.start + s, c.start + e, sent))
-    if not cands:
-        return refusal(question, hits)
+        cov = _coverage(weighted, st)
+        cov_head = _coverage(weighted, st | head_terms)
+        score = (0.45 * cov + 0.15 * cov_head + 0.25 * ((h.dense_score or 0.0) / max(top_sim, 1e-6))
+                 + 0.15 / (1 + hi) + _qtype_bonus(question, sent) + _section_bonus(question, c.section))
+        if how_many and _NUMBER_WORDS.search(sent):
+            score += 0.15
+        if months and _mentions_month(sent, months):
+            score += 0.25
+        if len(sent.split()) > 60:
+            score -= 0.1
+        if already_said and any(_flat(sent) in said for said in already_said):
+            score -= 0.3  # a follow-up wants something the previous answers did not say
+        cands.append((score, hi, c.start + s, c.start + e, sent))
     cands.sort(key=lambda x: -x[0])
     chosen: list[tuple[float, int, int, int, str]] = []
     for cand in cands:
@@ -330,8 +393,34 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
         cw = set(content_words(cand[4]))
         if any(_jaccard(cw, set(content_words(x[4]))) > 0.5 for x in chosen):
             continue
+        if not chosen:
+            lead = _with_list(cand, hits)
+            chosen.append(lead)
+            if lead is not cand:
+                break  # the lead sentence brought its list: that is the answer
+            continue
         chosen.append(cand)
     return _cite(question, hits, chosen, assistant)
+
+
+def _with_list(cand: tuple[float, int, int, int, str], hits: list[Hit]) -> tuple[float, int, int, int, str]:
+    """A lead sentence that introduces a list ('these four factors:') brings the list items with it."""
+    score, hi, start, end, sent = cand
+    if not sent.rstrip().endswith(":"):
+        return cand
+    c = hits[hi].chunk
+    rel_start, rel_end = start - c.start, end - c.start
+    last = rel_end
+    for s, e in sentence_spans(c.text, rel_end):
+        prefix = c.text[c.text.rfind("\n", 0, s) + 1:s]
+        if c.text[last:s].strip(" \t\n-*+0123456789.)") or not re.fullmatch(r"\s*(?:[-*+]|\d{1,2}[.)])\s*", prefix):
+            break
+        last = e
+        if last - rel_end > 900:
+            break
+    if last == rel_end:
+        return cand
+    return (score, hi, start, c.start + last, c.text[rel_start:last])
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:

@@ -147,6 +147,11 @@ class BM25Index:
         top = top[np.argsort(-scores[top])]
         return [(int(r), float(scores[r])) for r in top]
 
+    def df(self, term: str) -> int:
+        """How many chunks contain the (stemmed) term (dead rows included until compaction)."""
+        p = self.postings.get(term)
+        return len(p[0]) if p else 0
+
     def idf(self, term: str) -> float:
         """Inverse document frequency of a (stemmed) term; unknown terms get the maximum."""
         p = self.postings.get(term)
