@@ -6,7 +6,7 @@ import math
 import re
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from . import prompts
 from .citations import quote_in_source
@@ -139,6 +139,7 @@ class Assistant:
         with index_lock(self.settings.index_dir):
             n = self.store.remove_document(source_id)
             self.retriever.document_removed(source_id)
+            self.retriever.save_cache()
         return n
 
     def document_text(self, source_id: str) -> str:
@@ -159,13 +160,33 @@ class Assistant:
                 return f"{prev[-1]} {question}"
         return question
 
+    @property
+    def mode(self) -> str:
+        """'extractive' or 'llm', from settings.llm."""
+        return "extractive" if (self.settings.llm or "extractive") == "extractive" else "llm"
+
     def ask(self, question: str, history: list[dict] | None = None, filters: dict | None = None,
-            k: int | None = None, retriever: str | None = None) -> Answer:
-        """Answer a question from the index with verified, numbered citations (or refuse)."""
+            k: int | None = None, retriever: str | None = None,
+            on_token: Callable[[str], None] | None = None) -> Answer:
+        """Answer a question from the index with verified, numbered citations (or refuse).
+
+        With an LLM configured (settings.llm), follow-ups are condensed into a standalone question first, and the
+        model's answer replaces the extractive one only after its citations are verified; any LLM failure falls
+        back to the extractive answer with a notice. `on_token` receives streamed text (LLM mode only).
+        """
         t_start = time.perf_counter()
         q = validate_question(question, self.settings.max_question_chars)
         timings: dict[str, float] = {}
+        use_llm = self.mode == "llm"
         query = self.retrieval_query(q, history)
+        if use_llm and history:
+            from . import llm as llm_mod
+            from .errors import LLMError
+
+            try:
+                query = llm_mod.condense(self, q, history)
+            except LLMError:
+                pass  # keep the heuristic follow-up query
         t0 = time.perf_counter()
         qv = self.embedder.embed([query])[0]
         hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
@@ -176,6 +197,14 @@ class Assistant:
         context = query if query != q else ""
         seen = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
         answer = compose_extractive(q, hits, self, context=context, already_said=seen)
+        if use_llm and not answer.refused:  # nothing relevant found: refuse without calling the LLM
+            from . import llm as llm_mod
+            from .errors import LLMError
+
+            try:
+                answer = llm_mod.generate(self, q, hits, on_token=on_token)
+            except LLMError as e:
+                answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
         timings["answer"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         answer.timings = timings

@@ -144,20 +144,19 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
             t0 = time.perf_counter()
             vecs = assistant.embedder.embed([c.embed_text() for c in all_chunks])
             report.embed_seconds += time.perf_counter() - t0
-            i = 0
+            try:
+                store.mark_pending([(d, registry.get(d.source_id)) for d, _cs, _u in batch])
+                store.put_chunks([(d, cs) for d, cs, _u in batch], vecs)
+                store.commit_documents([(d, len(cs)) for d, cs, _u in batch])
+            except AssistantError:
+                raise
+            except Exception as e:
+                names = ", ".join(d.path for d, _cs, _u in batch[:3])
+                raise IndexAccessError(f"Writing {names} to the index at {store.location} failed: {e}") from None
             for doc, cs, updated in batch:
-                v = vecs[i:i + len(cs)]
-                i += len(cs)
-                try:
-                    store.mark_pending(doc, registry.get(doc.source_id))
-                    store.put_chunks(doc, cs, v)
-                    store.commit_document(doc, len(cs))
-                except AssistantError:
-                    raise
-                except Exception as e:
-                    raise IndexAccessError(f"Writing {doc.path} to the index at {store.location} failed: {e}") from None
                 meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
                 retriever.document_written(doc.source_id, cs, meta)
+                registry[doc.source_id] = meta
                 (report.updated if updated else report.added).append(doc.source_id)
                 report.chunks += len(cs)
             batch, batch_chunks = [], 0
@@ -183,7 +182,7 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                         raise LoadError(f"{name}: no text to index after parsing")
                     batch.append((doc, chunks, bool(old and old.get("hash"))))
                     batch_chunks += len(chunks)
-                    if batch_chunks >= 256:
+                    if batch_chunks >= 512:
                         flush()
             except LoadError as e:
                 report.failed.append((name, str(e)))
@@ -192,6 +191,7 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
             if progress:
                 progress(n, len(items), name)
         flush()
+        retriever.save_cache()
         if bar:
             bar.close()
     report.seconds = time.perf_counter() - t_start

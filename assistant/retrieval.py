@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -49,44 +51,93 @@ class Retriever:
         self.docs: dict[str, dict[str, Any]] = {}
         self.bm25 = BM25Index()
         self._sig: str | None = None
+        self._bm_hashes: dict[str, str] = {}  # the document versions the BM25 side holds
+        self._dirty = False
         self._checked = 0.0
         self._lock = threading.RLock()
 
     # -- keeping in step ----------------------------------------------------------------------------------------
+    @property
+    def cache_dir(self) -> Path:
+        """Where the BM25 side is saved (always local, also when Chroma is a server)."""
+        return Path(self.settings.index_dir) / "bm25"
+
     def refresh(self, force: bool = False, max_age: float = 5.0) -> None:
-        """Reload the registry; rebuild BM25 only when the set of ready documents changed."""
+        """Reload the registry; bring BM25 in step with the ready documents (only what changed is re-read)."""
         with self._lock:
             if not force and self._sig is not None and time.monotonic() - self._checked < max_age:
                 return
             docs = self.store.documents()
             sig = registry_signature(docs)
             self._checked = time.monotonic()
-            if sig == self._sig and not force:
+            if sig == self._sig:
                 self.docs = docs
                 return
-            bm = BM25Index()
-            ready = {sid: d.get("hash") for sid, d in docs.items() if d.get("hash")}
-            for cid, text, meta in self.store.iter_chunks():
-                if ready.get(meta.get("source_id")) == meta.get("doc_hash"):
-                    bm.add(cid, _bm25_text(text, meta), meta)
-            self.docs, self.bm25, self._sig = docs, bm, sig
+            if self._sig is None:
+                loaded = BM25Index.load(self.cache_dir)
+                if loaded is not None:
+                    self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[0], loaded[1])
+            self._sync(docs)
+            self.docs, self._sig = docs, sig
+
+    def _sync(self, docs: dict[str, dict[str, Any]]) -> None:
+        ready = {sid: d.get("hash") for sid, d in docs.items() if d.get("hash")}
+        old = self._bm_hashes
+        changed = [sid for sid in set(old) | set(ready) if old.get(sid) != ready.get(sid)]
+        if not changed:
+            return
+        bm = self.bm25
+        if len(changed) > 0.5 * max(len(ready), 1) or not old:
+            bm = BM25Index()  # most of the index changed: one pass over every chunk is cheaper
+            items = self.store.iter_chunks()
+            todo = set(ready)
+        else:
+            for sid in changed:
+                bm.remove_source(sid)
+            todo = {sid for sid in changed if sid in ready}
+            items = (x for i in range(0, len(sorted(todo)), 200)
+                     for x in self.store.iter_chunks(where={"source_id": {"$in": sorted(todo)[i:i + 200]}}))
+        for cid, text, meta in items:
+            sid = meta.get("source_id")
+            if sid in todo and ready.get(sid) == meta.get("doc_hash"):
+                bm.add(cid, _bm25_text(text, meta), meta)
+        if bm is not self.bm25:
+            bm.freeze()
+        self.bm25 = bm
+        self._bm_hashes = dict(ready)
+        self._dirty = True
+
+    def save_cache(self) -> None:
+        """Persist the BM25 side with the registry it reflects (after ingest, so serving starts fast)."""
+        with self._lock:
+            if not self._dirty or self._sig is None:
+                return
+            try:
+                self.bm25.save(self.cache_dir, json.dumps(self._bm_hashes))
+                self._dirty = False
+            except OSError:
+                pass  # a cache only: it is rebuilt from Chroma when missing
 
     def document_written(self, source_id: str, chunks: list[Chunk], meta: dict) -> None:
         """Called by ingest after a document is committed: update BM25 and the registry cache in place."""
         with self._lock:
             self.bm25.remove_source(source_id)
             for c in chunks:
-                m = {**meta, "section": c.section, "source_id": source_id}
+                m = {"section": c.section, "source_id": source_id, "title": meta.get("title", "")}
                 self.bm25.add(c.id, _bm25_text(c.text, m), m)
             self.docs[source_id] = meta
+            self._bm_hashes[source_id] = meta.get("hash", "")
             self._sig = registry_signature(self.docs)
+            self._dirty = True
 
     def document_removed(self, source_id: str) -> None:
         """Called after `sources remove`."""
         with self._lock:
             self.bm25.remove_source(source_id)
             self.docs.pop(source_id, None)
+            self._bm_hashes.pop(source_id, None)
             self._sig = registry_signature(self.docs)
+            self._dirty = True
 
     # -- filters ------------------------------------------------------------------------------------------------
     def normalise_filters(self, filters: dict[str, Any] | None) -> dict[str, Any]:
@@ -193,7 +244,7 @@ class Retriever:
                 if allowed is not None:
                     mask = np.fromiter((s in allowed for s in bm.source_of), dtype=bool, count=len(bm.source_of))
                 for r, score in bm.search(query, n, mask):
-                    lexical.append((bm.ids[r], score, bm.meta[r]))
+                    lexical.append((bm.ids[r], score, {}))
             timings["bm25"] = time.perf_counter() - t0
 
         t0 = time.perf_counter()
@@ -231,7 +282,7 @@ def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[
     with retriever._lock:
         bm = retriever.bm25
         rows = [r for sid in source_ids for r in bm.rows_of(sid)
-                if bm.ids[r] not in exclude and str(bm.meta[r].get("section", "")).lower() in sections]
+                if bm.ids[r] not in exclude and bm.section_of[r].lower() in sections]
         ids = [bm.ids[r] for r in rows]
     if not ids:
         return []
@@ -244,6 +295,14 @@ def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[
         out.append(Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
                        meta=retriever.docs.get(meta.get("source_id"), {})))
     return out
+
+
+def _hashes_from(bm: BM25Index, signature: str) -> dict[str, str]:
+    try:
+        hashes = json.loads(signature)
+        return {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {}
+    except ValueError:
+        return {}
 
 
 def _bm25_text(text: str, meta: dict) -> str:

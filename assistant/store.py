@@ -158,40 +158,46 @@ class Store:
         rec["text"] = got["documents"][0] or ""
         return rec
 
-    def mark_pending(self, doc: SourceDoc, old: dict[str, Any] | None) -> None:
-        """Step 1: record that this document is being (re)written."""
+    def mark_pending(self, docs_old: list[tuple[SourceDoc, dict[str, Any] | None]]) -> None:
+        """Step 1: record that these documents are being (re)written."""
         _, docs = self.collections(create=True)
+        old = [(d, o) for d, o in docs_old if o]
+        new = [d for d, o in docs_old if not o]
         if old:
-            docs.update(ids=[doc.source_id], metadatas=[{**old, "pending": doc.content_hash}])
-        else:
-            meta = {**self._doc_meta(doc, 0, ready_hash=""), "pending": doc.content_hash}
-            docs.add(ids=[doc.source_id], embeddings=[[0.0]], metadatas=[meta], documents=[""])
+            docs.update(ids=[d.source_id for d, _o in old],
+                        metadatas=[{**o, "pending": d.content_hash} for d, o in old])
+        if new:
+            docs.add(ids=[d.source_id for d in new], embeddings=[[0.0]] * len(new), documents=[""] * len(new),
+                     metadatas=[{**self._doc_meta(d, 0, ready_hash=""), "pending": d.content_hash} for d in new])
 
-    def put_chunks(self, doc: SourceDoc, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Step 2: upsert chunks with their vectors, stamped with the document's new hash."""
+    def put_chunks(self, items: list[tuple[SourceDoc, list[Chunk]]], vectors: np.ndarray) -> None:
+        """Step 2: upsert chunks with their vectors, each stamped with its document's new hash."""
         chunks_col, _ = self.collections(create=True)
-        base = {
-            "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
-            "jurisdiction": doc.jurisdiction, "date": doc.date, "date_int": date_int(doc.date),
-            "doc_hash": doc.content_hash,
-        }
-        step = 1000
-        for i in range(0, len(chunks), step):
-            part = chunks[i:i + step]
-            chunks_col.upsert(
-                ids=[c.id for c in part],
-                embeddings=vectors[i:i + step].tolist(),
-                documents=[c.text for c in part],
-                metadatas=[{**base, "section": c.section[:300], "start": c.start, "end": c.end,
-                            "page": c.page if c.page is not None else -1, "position": c.position} for c in part],
-            )
+        ids, texts, metas = [], [], []
+        for doc, chunks in items:
+            base = {
+                "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
+                "jurisdiction": doc.jurisdiction, "date": doc.date, "date_int": date_int(doc.date),
+                "doc_hash": doc.content_hash,
+            }
+            for c in chunks:
+                ids.append(c.id)
+                texts.append(c.text)
+                metas.append({**base, "section": c.section[:300], "start": c.start, "end": c.end,
+                              "page": c.page if c.page is not None else -1, "position": c.position})
+        step = 2000
+        for i in range(0, len(ids), step):
+            chunks_col.upsert(ids=ids[i:i + step], embeddings=vectors[i:i + step], documents=texts[i:i + step],
+                              metadatas=metas[i:i + step])
 
-    def commit_document(self, doc: SourceDoc, n_chunks: int) -> None:
-        """Steps 3 and 4: make the new version the ready one, then drop chunks of other versions."""
+    def commit_documents(self, items: list[tuple[SourceDoc, int]]) -> None:
+        """Steps 3 and 4: make the new versions the ready ones, then drop chunks of other versions."""
         chunks_col, docs = self.collections(create=True)
-        docs.upsert(ids=[doc.source_id], embeddings=[[0.0]], documents=[doc.text],
-                    metadatas=[self._doc_meta(doc, n_chunks, ready_hash=doc.content_hash)])
-        chunks_col.delete(where={"$and": [{"source_id": doc.source_id}, {"doc_hash": {"$ne": doc.content_hash}}]})
+        docs.upsert(ids=[d.source_id for d, _n in items], embeddings=[[0.0]] * len(items),
+                    documents=[d.text for d, _n in items],
+                    metadatas=[self._doc_meta(d, n, ready_hash=d.content_hash) for d, n in items])
+        chunks_col.delete(where={"$and": [{"source_id": {"$in": [d.source_id for d, _n in items]}},
+                                          {"doc_hash": {"$nin": [d.content_hash for d, _n in items]}}]})
 
     def remove_document(self, source_id: str) -> int:
         """Delete a document's record and chunks; returns how many chunks went."""

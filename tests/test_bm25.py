@@ -36,3 +36,26 @@ def test_compaction_keeps_rows_and_scores_consistent():
     after = [bm.ids[r] for r, _ in bm.search("topic3", 50)]
     assert len(after) == 50 and all(int(c[1:]) % 7 == 3 and int(c[1:]) >= 2000 for c in after)
     assert bm.source_of[bm.row["c2999"]] == "s2999"
+
+
+def test_save_load_round_trip_gives_identical_results(tmp_path):
+    bm = _index()
+    bm.add("c9", "fair use fair use ruling again", {"source_id": "s9", "section": "Rulings"})
+    bm.remove_ids(["c3"])
+    before = [(bm.ids[r], round(s, 5)) for r, s in bm.search("fair use ruling", 5)]
+    bm.save(tmp_path / "bm25", signature="sig-1")
+    loaded, sig = BM25Index.load(tmp_path / "bm25")
+    assert sig == "sig-1"
+    assert [(loaded.ids[r], round(s, 5)) for r, s in loaded.search("fair use ruling", 5)] == before
+    assert loaded.section_of[loaded.row["c9"]] == "Rulings" and "c3" not in loaded.row
+    assert BM25Index.load(tmp_path / "missing") is None
+
+
+def test_delta_and_frozen_parts_score_alike():
+    a, b = BM25Index(), BM25Index()
+    items = [(f"c{i}", f"text {i % 5} about court ruling {i % 3}", {"source_id": f"s{i}"}) for i in range(50)]
+    for cid, t, m in items:
+        a.add(cid, t, m)  # all in the delta
+    b.add_many(items)  # frozen
+    assert [(a.ids[r], round(s, 5)) for r, s in a.search("court ruling 3", 10)] == \
+           [(b.ids[r], round(s, 5)) for r, s in b.search("court ruling 3", 10)]

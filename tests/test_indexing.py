@@ -91,7 +91,7 @@ def test_interrupted_write_is_invisible_and_redone(fake_assistant, corpus_copy, 
     def crash(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "commit_document", crash)
+    monkeypatch.setattr(store, "commit_documents", crash)
     with pytest.raises(KeyboardInterrupt):
         fake_assistant.ingest([corpus_copy])
     monkeypatch.undo()
@@ -121,3 +121,25 @@ def _try_lock(path):
     except IndexLockedError as e:
         assert "Another ingest" in str(e)
         return "locked"
+
+
+def test_bm25_side_is_saved_and_kept_in_step_across_processes(fake_assistant, corpus_copy):
+    """A second assistant (another process, say) loads the saved BM25 side and catches up on changes."""
+    fake_assistant.ingest([corpus_copy])
+    assert (fake_assistant.settings.index_dir / "bm25" / "meta.json").exists()
+    other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
+    other.retriever.refresh(force=True)
+    ready = sorted(i for i, _t, m in other.store.iter_chunks())
+    assert sorted(other.retriever.bm25.ids) == ready
+    # the first assistant changes one document; the other catches up incrementally on its next refresh
+    f = corpus_copy / "dsm-mini.md"
+    f.write_text(f.read_text() + "\nArticle 4 also covers commercial text and data mining by startups.\n")
+    fake_assistant.ingest([corpus_copy])
+    fake_assistant.remove("seedance-note")
+    other.retriever.refresh(force=True)
+    bm = other.retriever.bm25
+    live = sorted(bm.ids[r] for r in range(len(bm.ids)) if bm.alive[r])
+    assert live == sorted(i for i, _t, _m in other.store.iter_chunks())
+    assert not bm.rows_of("seedance-note")
+    top = bm.ids[bm.search("startups commercial mining", 1)[0][0]]
+    assert top.startswith("dsm-mini#")
