@@ -1,12 +1,19 @@
 """The web chat: settings from the environment; builds index/ from sources/ on first use, then serves."""
 
+import sys
+
+from assistant.errors import AssistantError
 from assistant.settings import Settings
 
 
 def main() -> None:
     from assistant.ui import serve
 
-    serve(Settings())
+    try:
+        serve(Settings())
+    except AssistantError as e:  # a stale index, a bad setting: one line, not a traceback
+        print(f"Error: {e}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from .errors import InvalidInputError, NotFoundError
 from .retrieval import Retriever
 from .settings import Settings
 from .store import Store
-from .text import content_words, sentence_spans, words
+from .text import content_words, sentence_spans, stem, words
 from .types import Answer, Citation, Hit
 
 _Q_WHEN = re.compile(r"\bwhen\b|what (?:date|day|year|month)|which (?:date|day|year|month)|how long ago", re.I)
@@ -281,6 +281,10 @@ _RELATED = {
 }
 
 
+# keys and values go through the same stemmer as the text they are matched against
+_RELATED = {stem(k): [stem(v) for v in vs] for k, vs in _RELATED.items()}
+
+
 def _weights(text: str, idf, related: bool = False) -> dict[str, float]:
     out = {t: idf(t) for t in dict.fromkeys(content_words(text))}
     if related:
@@ -373,9 +377,11 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
         return refusal(question, hits)  # the question is about something no document mentions
 
     q_terms = _weights(question, idf, related=True)
-    for t in focus_terms(question):
+    focus = focus_terms(question)
+    for t in focus:
         if t in q_terms:
             q_terms[t] *= 1.6
+    focus_any = focus | {r for t in focus for r in _RELATED.get(t, ())}
     ctx_terms = {t: w * 0.4 for t, w in _weights(context, idf).items() if t not in q_terms} if context else {}
     terms = {**ctx_terms, **q_terms}
     months = asked_months(question)
@@ -385,7 +391,7 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
     for hi, h in enumerate(hits):
         for s, e in sentence_spans(h.chunk.text):
             sent = h.chunk.text[s:e]
-            if len(sent.split()) >= 4:
+            if len(sent.split()) >= 4 and sent.strip() != h.chunk.title.strip():  # a title line answers nothing
                 pool.append((hi, s, e, sent, set(content_words(sent))))
     if not pool:
         return refusal(question, hits)
@@ -403,6 +409,8 @@ def compose_extractive(question: str, hits: list[Hit], assistant: Assistant, con
         cov_head = _coverage(weighted, st | head_terms)
         score = (0.45 * cov + 0.15 * cov_head + 0.25 * ((h.dense_score or 0.0) / max(top_sim, 1e-6))
                  + 0.15 / (1 + hi) + _qtype_bonus(question, sent) + _section_bonus(question, c.section))
+        if focus_any and not (focus_any & st):
+            score -= 0.1  # "Which judge ...?" is answered by a sentence that names a judge
         if how_many and _NUMBER_WORDS.search(sent):
             score += 0.15
         if months and _mentions_month(sent, months):

@@ -16,7 +16,7 @@ from typing import Iterable
 
 import numpy as np
 
-from .text import content_words
+from .text import TOKENIZER_VERSION, content_words
 
 FORMAT = 1
 
@@ -211,7 +211,7 @@ class BM25Index:
         tmp.mkdir(parents=True, exist_ok=True)
         np.savez(tmp / "arrays.npz", indptr=self.indptr, rows=self.f_rows, tfs=self.f_tfs,
                  lengths=np.asarray(self.lengths, dtype=np.int32))
-        meta = {"format": FORMAT, "signature": signature, "k1": self.k1, "b": self.b, "terms": list(self.vocab),
+        meta = {"format": FORMAT, "tokenizer": TOKENIZER_VERSION, "signature": signature, "k1": self.k1, "b": self.b, "terms": list(self.vocab),
                 "ids": self.ids, "source_of": self.source_of, "section_of": self.section_of}
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         old = folder.with_name(folder.name + ".old")
@@ -227,7 +227,7 @@ class BM25Index:
         folder = Path(folder)
         try:
             meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
-            if meta.get("format") != FORMAT:
+            if meta.get("format") != FORMAT or meta.get("tokenizer") != TOKENIZER_VERSION:
                 return None
             arrays = np.load(folder / "arrays.npz")
             bm = cls(meta["k1"], meta["b"])

@@ -83,6 +83,9 @@ def _add(spans: list[tuple[int, int]], body: str, base: int, a: int, b: int) -> 
         spans.append((base + a + lead, base + b - trail))
 
 
+TOKENIZER_VERSION = 4  # bump when words()/stem() change: saved BM25 sides are then rebuilt
+
+
 def words(text: str) -> list[str]:
     """Lower-cased word tokens (keeps $, §, digits and inner periods like 'u.s')."""
     return [w.lower().strip(".") for w in _WORD.findall(text)]
@@ -93,15 +96,21 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 or w.isdigit()]
 
 
+_SUFFIXES = (("ments", 4), ("ment", 4), ("ings", 3), ("ing", 3), ("ies", 3), ("ied", 3), ("edly", 4), ("ed", 3),
+             ("es", 3), ("s", 3), ("ly", 4))
+
+
 def stem(w: str) -> str:
-    """A light suffix stripper so 'rulings'/'ruled'/'ruling' and 'settled'/'settlement' meet."""
-    if len(w) <= 4 or not w.isalpha():
+    """A light suffix stripper so 'rulings'/'ruled'/'rule' and 'settled'/'settlement' meet."""
+    if len(w) <= 3 or not w.isalpha():
         return w
-    for suf in ("ments", "ment", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "ly"):
-        if w.endswith(suf) and len(w) - len(suf) >= 4:
+    for suf, min_base in _SUFFIXES:
+        if w.endswith(suf) and len(w) - len(suf) >= min_base and not (suf == "s" and w.endswith("ss")):
             base = w[: -len(suf)]
             if suf in ("ies", "ied"):
-                base += "y"
-            return base
+                return base + "y"
+            if suf in ("es", "s") and base.endswith("s"):
+                return base  # "cases" -> "cas", "passes" -> "pass"
+            return base[:-1] if base.endswith("e") and len(base) > 3 else base
     # "require"/"requires"/"required" and "rule"/"ruled"/"ruling" meet at "requir"/"rul"
-    return w[:-1] if w.endswith("e") and len(w) > 4 else w
+    return w[:-1] if w.endswith("e") and len(w) > 3 else w

@@ -185,8 +185,12 @@ def render_answer(turn_index: int, turn: dict[str, Any]) -> str:
     parts.append(md_escape(turn["answer"][pos:]))
     out = "".join(parts)
     if turn["citations"]:
-        links = " · ".join(f"<a class='aic-srcref' href='#cite-{turn_index}-{c['n']}'>&#91;{c['n']}&#93; "
-                           f"{esc(c['title'])}</a>" for c in turn["citations"])
+        by_doc: dict[str, list[dict[str, Any]]] = {}
+        for c in turn["citations"]:
+            by_doc.setdefault(c["source_id"], []).append(c)
+        links = " · ".join(
+            "".join(f"<a class='aic-srcref' href='#cite-{turn_index}-{c['n']}'>&#91;{c['n']}&#93;</a>" for c in cs)
+            + f" {esc(cs[0]['title'])}" for cs in by_doc.values())
         out += f"\n\n<span class='aic-srcline'>Sources: {links}</span>"
     if turn.get("notice"):
         out += f"\n\n*{md_escape(turn['notice'])}*"
@@ -219,8 +223,10 @@ def render_sources(conv: dict[str, Any], turn_index: int | None = None, selected
     if turn_index is None or not 0 <= turn_index < len(turns):
         turn_index = len(turns) - 1
     t = turns[turn_index]
+    active = "; ".join(f"{k.replace('_', ' ')} {', '.join(v) if isinstance(v, list) else v}"
+                       for k, v in (t.get("filters") or {}).items())
     head = (f"<div class='aic-sources-head'>Sources for answer {turn_index + 1} of {len(turns)}: "
-            f"<i>{esc(t['question'])}</i></div>")
+            f"<i>{esc(t['question'])}</i>" + (f"<br>Filters: {esc(active)}" if active else "") + "</div>")
     if t.get("refused"):
         items = "".join(f"<li>{_doc_link(c['source_id'], c.get('title', ''))} <code>{esc(c['source_id'])}</code></li>"
                         for c in t.get("closest") or [])
@@ -308,7 +314,7 @@ def dispute_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, str]]:
             "Jurisdiction": str(r.get("jurisdiction", "")), "ID": str(r.get("source_id", "")),
             "Date": str(r.get("date", "")),
         })
-    rows.sort(key=lambda x: (x["Filed"] or x["Date"]), reverse=True)
+    rows.sort(key=lambda x: (x["Date"] or x["Decided"] or x["Filed"], x["Title"]), reverse=True)  # latest first
     return rows
 
 
@@ -373,8 +379,8 @@ def timeline_svg(rows: list[dict[str, str]]) -> str:
     hi = max(p[0] for _r, ps in items for p in ps)
     lo = _dt.date(lo.year, 1, 1)
     hi = _dt.date(hi.year + 1, 1, 1)
-    left, right, top, row_h = 290, 20, 34, 24
-    width = 1000
+    left, right, top, row_h = 250, 16, 50, 24
+    width = 760
     height = top + row_h * len(items) + 16
     span = (hi - lo).days or 1
 
@@ -385,16 +391,17 @@ def timeline_svg(rows: list[dict[str, str]]) -> str:
            f"aria-label='Timeline of disputes' xmlns='http://www.w3.org/2000/svg'>"]
     for year in range(lo.year, hi.year + 1):
         xx = x(_dt.date(year, 1, 1))
-        out.append(f"<line x1='{xx:.1f}' y1='{top - 8}' x2='{xx:.1f}' y2='{height - 8}' class='aic-grid'/>"
-                   f"<text x='{xx + 3:.1f}' y='{top - 12}' class='aic-axis'>{year}</text>")
-    lx = 8
+        out.append(f"<line x1='{xx:.1f}' y1='{top - 8}' x2='{xx:.1f}' y2='{height - 8}' class='aic-grid'/>")
+        if year < hi.year:
+            out.append(f"<text x='{xx + 3:.1f}' y='{top - 12}' class='aic-axis'>{year}</text>")
+    lx = 0
     for _key, label, color in kinds:
-        out.append(f"<circle cx='{lx + 5}' cy='12' r='5' fill='{color}'/>"
-                   f"<text x='{lx + 14}' y='16' class='aic-axis'>{esc(label)}</text>")
-        lx += 24 + 7 * len(label)
+        out.append(f"<circle cx='{left + lx + 5}' cy='12' r='5' fill='{color}'/>"
+                   f"<text x='{left + lx + 14}' y='16' class='aic-axis'>{esc(label)}</text>")
+        lx += 26 + 7 * len(label)
     for i, (r, pts) in enumerate(items):
         y = top + row_h * i + row_h / 2
-        title = r["Title"] if len(r["Title"]) <= 44 else r["Title"][:42] + "…"
+        title = r["Title"] if len(r["Title"]) <= 36 else r["Title"][:34] + "…"
         tip = "; ".join(f"{label} {d.isoformat()}" for d, label, _c in pts)
         out.append(f"<a href='{ref_for_doc(r['ID'], 'ddoc')}' class='aic-tl-row'>"
                    f"<title>{esc(r['Title'])}: {esc(tip)}</title>"
@@ -490,7 +497,7 @@ def stage_upload(src: str | Path, original: str, uploads_dir: Path, max_mb: floa
 def _upload_line(original: str, status: str, detail: str) -> str:
     cls = {"added": "ok", "updated": "ok", "unchanged": "same", "rejected": "bad"}.get(status, "")
     return (f"<li class='aic-up-{cls}'><b>{esc(original)}</b>: <span class='aic-up-status'>{esc(status)}</span>"
-            f" {detail}</li>")
+            f"{': ' if status == 'rejected' else ' '}{detail}</li>")
 
 
 # -- feedback -----------------------------------------------------------------------------------------------------
@@ -611,10 +618,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     index_dir = Path(settings.index_dir)
     storage_key = "aic-conversation-" + hashlib.sha1(str(index_dir.resolve()).encode()).hexdigest()[:10]
 
-    def choices() -> tuple[list[str], list[str]]:
+    def index_view() -> tuple[list[str], list[str], list[dict[str, str]]]:
+        """Document types and jurisdictions for the filters, and the disputes rows (one registry read)."""
         recs = assistant.sources()
         return (sorted({r.get("doc_type", "") for r in recs} - {""}),
-                sorted({r.get("jurisdiction", "") for r in recs} - {""}))
+                sorted({r.get("jurisdiction", "") for r in recs} - {""}), dispute_rows(recs))
 
     def dispute_choices(rows: list[dict[str, str]]) -> tuple[list[str], list[str]]:
         return ([ALL] + sorted({r["Jurisdiction"] for r in rows} - {""}),
@@ -635,6 +643,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
             answer = assistant.ask(message, history=history_of(conv), filters=filters)
         except InvalidInputError as e:
             gr.Warning(str(e))
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()  # keep the question in the box to fix and resend
             return
         except AssistantError as e:
             raise gr.Error(str(e), print_exception=False) from None
@@ -685,7 +694,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
     def on_like(conv, evt: gr.LikeData):
         conv = normalise_conversation(conv)
         ti = turn_for_message(conv, evt.index)
-        if ti is None:
+        if ti is None or evt.liked in (None, ""):
             return
         try:
             record_feedback(index_dir, conv["turns"][ti], evt.liked)
@@ -710,17 +719,16 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         row = evt.row_value or []
         return open_document(str(row[-1])) if row else gr.skip()
 
-    def page_state(conv):
+    def page_state():
         """Everything that depends on the index or the stored conversation, for page load and after uploads."""
-        types, jurs = choices()
-        rows = dispute_rows(assistant.sources())
+        types, jurs, rows = index_view()
         djur, dstat = dispute_choices(rows)
         return (gr.Dropdown(choices=types), gr.Dropdown(choices=jurs), rows, disputes_frame(rows),
                 timeline_svg(rows), gr.Dropdown(choices=djur, value=ALL), gr.Dropdown(choices=dstat, value=ALL))
 
     def on_load(conv):
         conv = normalise_conversation(conv)
-        return (conv, render_messages(conv), render_sources(conv, conv["selected"]), *page_state(conv))
+        return (conv, render_messages(conv), render_sources(conv, conv["selected"]), *page_state())
 
     def add_documents(files, progress=gr.Progress()):
         files = [f for f in (files or []) if f]
@@ -762,11 +770,11 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         progress((total, total), desc="Done")
         result = (f"<div class='aic-upload-report'><ul>{''.join(lines)}</ul>"
                   "<p>Added documents can be asked about right away in the Chat tab.</p></div>")
-        return (result, None, *page_state(None))
+        return (result, None, *page_state())
 
     # -- layout ---------------------------------------------------------------------------------------------------
-    types0, jurs0 = choices()
-    rows0 = dispute_rows(assistant.sources())
+    # choices, table and timeline are filled by the page-load event (they must be fresh for every visitor anyway)
+    types0, jurs0, rows0 = [], [], []
     djur0, dstat0 = dispute_choices(rows0)
     with gr.Blocks(title=APP_TITLE) as demo:
         conv_state = gr.BrowserState(empty_conversation(), storage_key=storage_key)
@@ -806,16 +814,17 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                         gr.Markdown("### Document")
                         viewer = gr.HTML(placeholder(VIEWER_EMPTY), js_on_load=VIEWER_JS, elem_id="aic-viewer")
             with gr.Tab("Disputes", id="disputes"):
-                gr.Markdown("Cases and disputes in the index, from their front matter. Click a column header to "
-                            "sort; select a row (or a timeline line) to read the document.")
+                gr.Markdown("Cases and disputes in the index, from their front matter. Sort with the ⋮ menu of a "
+                            "column header; select a row (or a timeline line) to read the document.")
                 with gr.Row():
                     d_text = gr.Textbox(label="Filter", placeholder="title, party, court or docket",
                                         elem_id="aic-d-text", scale=3)
                     d_jur = gr.Dropdown(djur0, value=ALL, label="Jurisdiction", elem_id="aic-d-jur", scale=1)
                     d_status = gr.Dropdown(dstat0, value=ALL, label="Status", elem_id="aic-d-status", scale=1)
-                table = gr.Dataframe(disputes_frame(rows0), interactive=False, wrap=True, max_height=420,
+                table = gr.Dataframe(disputes_frame(rows0), interactive=False, wrap=False, max_height=440,
                                      elem_id="aic-disputes", label="Disputes", show_search="none",
-                                     column_widths=["17%", "17%", "8%", "10%", "8%", "8%", "7%", "8%", "7%", "10%"])
+                                     column_widths=["20%", "15%", "8%", "10%", "104px", "104px", "80px", "104px",
+                                                    "100px", "10%"])
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3):
                         gr.Markdown("#### Timeline (click a line to open the document)")
@@ -835,8 +844,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         # -- events ---------------------------------------------------------------------------------------------
         ask_inputs = [box, conv_state, f_type, f_jur, f_from, f_to]
         ask_outputs = [box, chatbot, conv_state, sources]
-        box.submit(respond, ask_inputs, ask_outputs, api_visibility="private")
-        ask_btn.click(respond, ask_inputs, ask_outputs, api_visibility="private")
+        # one event for Enter and the button: a second trigger while an answer streams is ignored, so two answers
+        # never race to save the conversation
+        gr.on([box.submit, ask_btn.click], respond, ask_inputs, ask_outputs, trigger_mode="once",
+              api_visibility="private")
         examples.click(example_clicked, [examples], [box], api_visibility="private").then(
             respond, ask_inputs, ask_outputs, api_visibility="private")
         header.click(open_ref, [conv_state], [sources, viewer, dviewer], api_visibility="private")
@@ -892,7 +903,6 @@ def serve(settings: Settings | None = None, share: bool = False, **launch: Any) 
     assistant = Assistant(settings)
     ensure_index(assistant)
     demo = build_ui(assistant)
-    threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
     demo.queue(default_concurrency_limit=settings.concurrency)
     options: dict[str, Any] = dict(
         server_name=settings.host, server_port=settings.port, share=share, auth=auth,
@@ -900,5 +910,10 @@ def serve(settings: Settings | None = None, share: bool = False, **launch: Any) 
         theme=gr.themes.Soft(primary_hue="indigo"), footer_links=["api"],
     )
     options.update(launch)
-    demo.launch(**options)
+    block = not options.pop("prevent_thread_lock", False)
+    demo.launch(prevent_thread_lock=True, **options)
+    # only now load the model: importing torch while the server starts would slow the start down
+    threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
+    if block:
+        demo.block_thread()
     return demo
