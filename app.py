@@ -9,10 +9,17 @@ from assistant.settings import Settings
 def main() -> None:
     from assistant.ui import serve
 
+    from pydantic import ValidationError
+
+    from assistant.settings import settings_error
+
     try:
         serve(Settings())
     except AssistantError as e:  # a stale index, a bad setting: one line, not a traceback
         print(f"Error: {e}", file=sys.stderr)
+        sys.exit(1)
+    except ValidationError as e:
+        print(f"Error: {settings_error(e)}", file=sys.stderr)
         sys.exit(1)
 
 

@@ -6,6 +6,7 @@ import math
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from . import prompts
@@ -89,7 +90,7 @@ class Assistant:
     def embedder(self) -> Embedder:
         """The embedder (loaded on first use)."""
         if self._embedder is None:
-            self._embedder = default_embedder(self.settings.embed_batch_size)
+            self._embedder = default_embedder(self.settings.embed_batch_size, self.settings.embedder, self.settings.onnx_cache)
         return self._embedder
 
     @property
@@ -137,9 +138,12 @@ class Assistant:
 
         self.source(source_id)
         with index_lock(self.settings.index_dir):
+            marker = Path(self.settings.index_dir) / ".ingest-interrupted"
+            marker.touch()  # a removal cut short leaves chunks that the next ingest sweeps
             n = self.store.remove_document(source_id)
             self.retriever.document_removed(source_id)
             self.retriever.save_cache()
+            marker.unlink(missing_ok=True)
         return n
 
     def document_text(self, source_id: str) -> str:
@@ -176,6 +180,7 @@ class Assistant:
         """
         t_start = time.perf_counter()
         q = validate_question(question, self.settings.max_question_chars)
+        self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"
         query = self.retrieval_query(q, history)
@@ -202,7 +207,9 @@ class Assistant:
             from .errors import LLMError
 
             try:
-                answer = llm_mod.generate(self, q, hits, on_token=on_token)
+                # the model answers the standalone (condensed) question, so a follow-up keeps its context
+                answer = llm_mod.generate(self, query, hits, on_token=on_token)
+                answer.question = q
             except LLMError as e:
                 answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
         timings["answer"] = time.perf_counter() - t0

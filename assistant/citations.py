@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .types import Answer, Citation
 
@@ -64,3 +65,275 @@ def renumber(text: str, citations: list[Citation]) -> tuple[str, list[Citation]]
         c.n = new_n[old]
         kept.append(c)
     return text, kept
+
+
+
+# -- verifying an LLM's answer against its numbered passages --------------------------------------------------
+# The support rule. A cited sentence is supported by its passage when every number, date and name in it appears
+# in the passage, it does not assert what the matching passage span denies (or the reverse), it has at least
+# SUPPORT_MIN_WORDS content words, and both its embedding similarity to the closest passage sentence and its
+# content-word overlap with the passage clear their floors. The floors come from a grid search (similarity
+# 0.40-0.75, overlap 0.40-0.80) on tests/data/verification/labelled.yaml: 77 pairs, precision 0.94, recall 0.97;
+# its 26 held-out pairs give precision 0.91, recall 0.77. `python tests/test_llm.py` re-measures them.
+SUPPORT_MIN_SIM = 0.55
+SUPPORT_MIN_OVERLAP = 0.65
+SUPPORT_MIN_WORDS = 2
+
+_MULTI_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})+)\]")
+_LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}\])+")
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december"]
+_MONTH_ALT = "|".join(_MONTHS)
+_DATE = re.compile(
+    r"\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)(?:-(?P<id>[0-3]\d))?\b"
+    rf"|\b(?P<m1>{_MONTH_ALT})\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
+    rf"|\b(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH_ALT}),?\s+(?P<y2>(?:19|20)\d\d)\b"
+    rf"|\b(?P<m3>{_MONTH_ALT}),?\s+(?P<y3>(?:19|20)\d\d)\b", re.I)
+_NUMBER = re.compile(r"(?P<n>\d+(?:,\d{3})*(?:\.\d+)?)(?P<sub>(?:\(\d+[a-z]?\))+)?")
+_NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b", re.I)
+# Verbs of outcome with their opposites (as stems): a claim must not use one where its passage has only the other.
+_OPPOSITES = [({"grant"}, {"deny", "deni", "refus"}), ({"won", "win"}, {"lost", "lose"}),
+              ({"accept", "approv"}, {"reject"}), ({"upheld", "uphold", "affirm"}, {"revers", "overturn"}),
+              ({"lawful"}, {"unlawful"}), ({"legal"}, {"illegal"}), ({"liabl"}, {"immun"})]
+_NEGATION = re.compile(r"\b(?:not|no|never|neither|nor|none|cannot|without)\b|n['’]t\b", re.I)
+_CAPITAL = re.compile(r"(?<![\w'’])([A-Z][\w'’.-]*)")
+_POSSESSIVE = re.compile(r"['’]s\b")
+# Sentence openers that are capitalised only because they start the sentence (not names).
+_OPENERS = frozenset("""according overall however instead meanwhile separately together both neither either
+following later earlier today first second third finally notably still yet thus therefore nevertheless under
+unlike like despite although though because since while once after before during between judge court courts
+training trained copyright copyrights authors plaintiffs defendants rightholders lawyers studios""".split())
+# One name written several ways: a name in the sentence is found when any of its spellings is in the passage.
+_ALIASES = [("us", "u.s", "united states", "america", "american"),
+            ("uk", "u.k", "united kingdom", "britain", "british", "england"),
+            ("eu", "e.u", "european union", "europe", "european"), ("ai", "artificial intelligence")]
+# Passage sentences that address the model rather than state facts: they never support a claim.
+INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b[^.]{0,60}\b(?:instructions?|prompts?|rules|context|above)\b"
+    r"|\byou are (?:now )?(?:an? )?(?:ai|assistant|language model|chatbot)\b|\bsystem prompt\b"
+    r"|\b(?:answer|reply|respond|say|output|print)\b[^.]{0,20}\bonly\b"
+    r"|\b(?:answer|reply|respond|say|output)\s+(?:with\s+)?[\"'\u201c\u2018][^\"'\u201d\u2019]{1,40}[\"'\u201d\u2019]",
+    re.I)
+
+
+def normalize_markers(text: str) -> str:
+    """One number per bracket: '[1, 2]' -> '[1][2]' and '[2-4]' -> '[2][3][4]'."""
+    def split(m: re.Match) -> str:
+        out: list[int] = []
+        for part in re.split(r"\s*[,;]\s*", m.group(1)):
+            ends = [int(x) for x in re.split(r"\s*[–-]\s*", part)]
+            lo, hi = ends[0], ends[-1]
+            out += list(range(lo, hi + 1)) if 0 <= hi - lo < 10 else ends
+        return "".join(f"[{n}]" for n in dict.fromkeys(out))
+
+    return _MULTI_MARKER.sub(split, text)
+
+
+def answer_sentences(text: str) -> list[tuple[int, int, list[int]]]:
+    """(start, end, cited numbers) for each sentence of an answer. Markers written after a full stop belong to
+    the sentence before them ('... was fair use. [1] The court ...')."""
+    from .text import sentence_spans
+
+    out: list[list] = []
+    for s, e in sentence_spans(text):
+        lead = _LEADING_MARKERS.match(text[s:e])
+        if lead and out:
+            out[-1][1] = s + lead.end()
+            out[-1][2] += markers(lead.group(0))
+            s += lead.end()
+            s += len(text[s:e]) - len(text[s:e].lstrip())
+        if s < e:
+            out.append([s, e, markers(text[s:e])])
+    return [(s, e, ns) for s, e, ns in out]
+
+
+def strip_markers(text: str) -> str:
+    """A sentence without its [n] markers, in single spaces."""
+    text = MARKER.sub("", text)
+    return re.sub(r"\s+([.,;:!?])", r"\1", " ".join(text.split())).strip()
+
+
+def dates(text: str) -> set[str]:
+    """Dates in a text as 'YYYY-MM-DD' (or 'YYYY-MM' when no day is given): '2025-06-23', 'June 23, 2025' and
+    '23 June 2025' are the same date."""
+    return {d for d, _s, _e in _date_spans(text)}
+
+
+def _date_spans(text: str) -> list[tuple[str, int, int]]:
+    out = []
+    for m in _DATE.finditer(text):
+        g = m.groupdict()
+        if g["iy"]:
+            y, mo, d = g["iy"], int(g["im"]), g["id"]
+        else:
+            y = g["y1"] or g["y2"] or g["y3"]
+            mo = _MONTHS.index((g["m1"] or g["m2"] or g["m3"]).lower()) + 1
+            d = g["d1"] or g["d2"]
+        out.append((f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else ""), m.start(), m.end()))
+    return out
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers in a text other than dates, normalised: '482,460' -> '482460', 'Article 4(3)' -> '4(3)',
+    'four' -> '4'."""
+    for _d, s, e in reversed(_date_spans(text)):
+        text = text[:s] + " " + text[e:]
+    out = set()
+    for m in _NUMBER.finditer(text):
+        if m.group("sub"):
+            out.add(m.group(0))
+            continue
+        whole, _, frac = m.group("n").replace(",", "").partition(".")
+        frac = frac.rstrip("0")
+        out.add((whole.lstrip("0") or "0") + (f".{frac}" if frac else ""))
+    for m in _NUMBER_WORD.finditer(text):
+        out.add(str(_NUMBER_WORDS.index(m.group(0).lower()) + 2))
+    return out
+
+
+def _terms(text: str) -> set[str]:
+    from .text import content_words
+
+    return set(content_words(_POSSESSIVE.sub("", text)))
+
+
+def names(text: str) -> set[str]:
+    """Capitalised words that name someone or something (a sentence's first word only when it is no opener)."""
+    from .text import STOPWORDS
+
+    out = set()
+    plain = _POSSESSIVE.sub("", text)
+    for m in _CAPITAL.finditer(plain):
+        w = m.group(1).strip(".-'’")
+        low = w.lower()
+        if not w or low in STOPWORDS or low in _MONTHS or low in _NUMBER_WORDS:
+            continue
+        first = not plain[:m.start()].strip(" \"'\u201c(")
+        if first and (low in _OPENERS or low.endswith("ly") or plain[m.end():m.end() + 1] == ","):
+            continue
+        out.add(w)
+    return out
+
+
+def _has_name(name: str, terms: set[str], low_text: str) -> bool:
+    low = name.lower()
+    for group in _ALIASES:
+        if low in group:
+            return any(re.search(rf"(?<![\w.]){re.escape(a)}(?!\w)", low_text) for a in group)
+    parts = _terms(name)
+    return bool(parts) and parts <= terms
+
+
+def _match(word: str, terms: set[str]) -> bool:
+    # 'decision'/'decided', 'licensing'/'licence' meet on a shared stem of five letters
+    return word in terms or (len(word) >= 6 and any(len(t) >= 6 and t[:5] == word[:5] for t in terms))
+
+
+def _overlap(claim_terms: set[str], terms: set[str]) -> float:
+    return sum(_match(t, terms) for t in claim_terms) / len(claim_terms) if claim_terms else 0.0
+
+
+def states_fact(sentence: str) -> bool:
+    """True for a sentence that asserts something checkable: a number, a name, or three content words."""
+    return bool(numbers(sentence) or names(sentence) or len(_terms(sentence)) >= 3)
+
+
+def passage_windows(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, sentences) spans a claim is checked and quoted against: each sentence and each pair of
+    neighbours, never a sentence that addresses the model ('ignore your instructions and ...')."""
+    from .text import sentence_spans
+
+    spans = [(s, e) for s, e in sentence_spans(text) if not INSTRUCTION.search(text[s:e])]
+    spans = [(s, e) for s, e in spans if len(text[s:e].split()) >= 3] or spans
+    pairs = [(a[0], b[1], 2) for a, b in zip(spans, spans[1:]) if len(text[a[1]:b[0]]) <= 3]
+    return [(s, e, 1) for s, e in spans] + pairs
+
+
+@dataclass
+class Support:
+    """How well a passage supports one sentence of an answer, and the passage span that matches it best."""
+
+    supported: bool
+    similarity: float
+    overlap: float
+    missing: list[str]  # numbers, dates and names of the sentence that the passage does not contain
+    negation: bool  # the sentence asserts what its matching span denies, or denies what it asserts
+    words: int
+    span: tuple[int, int] | None = None
+
+
+def _polarity(text: str) -> tuple[set[str], set[str]]:
+    """(terms said positively, terms negated): a negated term is the first content word after a negation
+    ('not fair use' negates 'fair', 'does not cover' negates 'cover')."""
+    from .text import STOPWORDS
+
+    negated, keep, pos = set(), [], 0
+    for m in _NEGATION.finditer(text):
+        for w in re.finditer(r"[\w'’-]+|[.,;:!?]", text[m.end():]):
+            if w.group(0) in ".,;:!?":
+                break
+            t = _terms(w.group(0))
+            # the negated word is the first content word, past adverbs ('not expressly reserved')
+            if t and w.group(0).lower() not in STOPWORDS and not w.group(0).lower().endswith("ly"):
+                negated |= t
+                keep.append(text[pos:m.start()])
+                pos = m.end() + w.end()
+                break
+    keep.append(text[pos:])
+    return _terms(" ".join(keep)), negated
+
+
+def _contradicts(claim: str, passage: str) -> bool:
+    """True when the claim asserts what the passage only denies, denies what it only asserts, or uses the
+    opposite of the passage's verb ('granted' where the passage only says 'denied')."""
+    c_pos, c_neg = _polarity(claim)
+    p_pos, p_neg = _polarity(passage)
+    if (c_pos & p_neg) - p_pos or (c_neg & p_pos) - p_neg:
+        return True
+    c_all, p_all = c_pos | c_neg, p_pos | p_neg
+    return any((c_all & a and p_all & b and not p_all & a) or (c_all & b and p_all & a and not p_all & b)
+               for a, b in _OPPOSITES)
+
+
+def _missing(claim: str, whole: str) -> list[str]:
+    terms, low = _terms(whole), whole.lower()
+    have_dates = dates(whole)
+    out = [d for d in sorted(dates(claim))
+           if d not in have_dates and not (len(d) == 7 and any(h.startswith(d) for h in have_dates))]
+    have = numbers(whole) | {str(int(p)) for d in have_dates for p in d.split("-")}
+    out += sorted(n for n in numbers(claim) if n not in have)
+    out += sorted(n for n in names(claim) if not _has_name(n, terms, low))
+    return out
+
+
+def support(claim: str, claim_vec, passage: str, windows: list[tuple[int, int, int]], sentence_vecs,
+            context: str = "", min_sim: float | None = None, min_overlap: float | None = None) -> Support:
+    """Check one claim against one passage: its numbers, dates and names must appear in it, it must not assert
+    what its best-matching span denies (or the reverse), and both its embedding similarity to the closest
+    sentence and its content-word overlap with the passage must clear the thresholds. `sentence_vecs` embed the
+    single-sentence windows, in order; `context` (title, section) counts for names and words but is never quoted."""
+    import numpy as np
+
+    min_sim = SUPPORT_MIN_SIM if min_sim is None else min_sim
+    min_overlap = SUPPORT_MIN_OVERLAP if min_overlap is None else min_overlap
+    whole = context + "\n" + "\n".join(passage[s:e] for s, e, n in windows if n == 1)
+    claim_terms = _terms(claim)
+    overlap = _overlap(claim_terms, _terms(whole))
+    singles = [(s, e) for s, e, n in windows if n == 1]
+    sims = {w: float(np.dot(v, claim_vec)) for w, v in zip(singles, sentence_vecs)}
+    sim = max(sims.values(), default=0.0)
+    span, best = None, float("-inf")
+    for s, e, n in windows:
+        # a pair is as close in meaning as its closer sentence, and is quoted only when it covers the claim's
+        # words clearly better than either sentence alone
+        v = sims[(s, e)] if n == 1 else max((x for (a, b), x in sims.items() if a == s or b == e), default=0.0)
+        score = v + _overlap(claim_terms, _terms(passage[s:e])) - (0.08 if n > 1 else 0.0)
+        if score > best:
+            best, span = score, (s, e)
+    negation = span is not None and _contradicts(claim, passage[span[0]:span[1]])
+    missing = _missing(claim, whole)
+    ok = (not missing and not negation and len(claim_terms) >= SUPPORT_MIN_WORDS and sim >= min_sim
+          and overlap >= min_overlap)
+    return Support(ok, round(sim, 4), round(overlap, 4), missing, negation, len(claim_terms), span)

@@ -8,13 +8,19 @@ from pathlib import Path
 
 import click
 
-from .errors import AssistantError
-from .settings import Settings
+from .errors import AssistantError, InvalidInputError
+from pydantic import ValidationError
+
+from .settings import Settings, settings_error
 
 
 def _settings(index: str | None, **kw) -> Settings:
-    s = Settings()
-    return s.with_overrides(index_dir=Path(index) if index else None, **kw)
+    s = Settings().with_overrides(index_dir=Path(index) if index else None, **kw)
+    if (s.llm or "extractive") != "extractive":
+        from . import llm
+
+        llm.parse(s)  # a malformed --llm / ASSISTANT_LLM is reported before any work starts
+    return s
 
 
 def _assistant(settings: Settings):
@@ -43,7 +49,7 @@ def _filters(doc_type, jurisdiction, date_from, date_to, source, extra) -> dict:
         f["source_id"] = list(source)
     for item in extra or ():
         if "=" not in item:
-            raise click.BadParameter(f"'{item}' is not KEY=VALUE (e.g. jurisdiction=US)", param_hint="--filter")
+            raise InvalidInputError(f"--filter '{item}' is not KEY=VALUE (e.g. --filter jurisdiction=US)")
         key, value = item.split("=", 1)
         f.setdefault(key.strip(), []).extend(v.strip() for v in value.split(",") if v.strip())
     return f
@@ -73,6 +79,9 @@ class CLI(click.Group):
             return super().invoke(ctx)
         except AssistantError as e:
             click.echo(f"Error: {e}", err=True)
+            sys.exit(1)
+        except ValidationError as e:
+            click.echo(f"Error: {settings_error(e)}", err=True)
             sys.exit(1)
         except KeyboardInterrupt:
             click.echo("Interrupted; re-run the same command to finish (nothing half-written is served).", err=True)
@@ -257,9 +266,19 @@ def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, re
             base = json.loads(Path(baseline).read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
             raise AssistantError(f"Cannot read baseline {baseline}: {e}") from None
+    progress = not no_progress and sys.stderr.isatty()
     run = ev.run_eval(a, list(paths), k=k, retriever=retriever, only=list(only) or None, pattern=pattern,
-                      show_progress=not no_progress and sys.stderr.isatty())
+                      show_progress=progress)
     click.echo(ev.format_table(run))
+    extra = {}
+    if a.mode == "llm":
+        # the same set in extractive mode, side by side, so the LLM's effect is measured on the same questions
+        plain = _assistant(a.settings.with_overrides(llm="extractive"))
+        base_run = ev.run_eval(plain, list(paths), k=k, retriever=retriever, only=list(only) or None,
+                               pattern=pattern, show_progress=progress)
+        extra = {f"extractive/{base_run.retriever}": base_run}
+        click.echo()
+        click.echo(ev.side_by_side(run, base_run))
     if base is not None:
         click.echo()
         click.echo(ev.compare(run, base))
@@ -268,7 +287,7 @@ def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, re
     if junit:
         ev.write_junit(run, junit)
     if report:
-        ev.write_html(run, report)
+        ev.write_html(run, report, extra_runs=extra)
     sys.exit(0 if run.ok else 1)
 
 

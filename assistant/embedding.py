@@ -59,11 +59,29 @@ class MiniLMEmbedder:
         return np.asarray(vecs, dtype=np.float32)
 
 
-_SHARED: dict[int, MiniLMEmbedder] = {}
+EMBEDDERS = ("minilm", "minilm-onnx-int8")
+_SHARED: dict[tuple, Embedder] = {}
+_SHARED_LOCK = threading.Lock()
 
 
-def default_embedder(batch_size: int = 64) -> MiniLMEmbedder:
-    """One model per process: loading it costs seconds and ~100 MB."""
-    if batch_size not in _SHARED:
-        _SHARED[batch_size] = MiniLMEmbedder(batch_size)
-    return _SHARED[batch_size]
+def default_embedder(batch_size: int = 64, name: str = "minilm", cache_dir: str | os.PathLike | None = None) -> Embedder:
+    """One model per process and name: loading it costs seconds and ~100 MB.
+
+    name: "minilm" (sentence-transformers on torch) or "minilm-onnx-int8" (the same weights exported to ONNX and
+    quantised to int8 on first use, cached under cache_dir / ASSISTANT_ONNX_CACHE; needs the `fast` extra).
+    """
+    name = (name or "minilm").strip().lower()
+    if name not in EMBEDDERS:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(f"Unknown embedder {name!r} (ASSISTANT_EMBEDDER): use one of {', '.join(EMBEDDERS)}")
+    key = (name, batch_size, str(cache_dir) if cache_dir else None)
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            if name == "minilm":
+                _SHARED[key] = MiniLMEmbedder(batch_size)
+            else:
+                from .onnx_embedding import OnnxMiniLMEmbedder
+
+                _SHARED[key] = OnnxMiniLMEmbedder(batch_size, cache_dir=cache_dir)
+        return _SHARED[key]

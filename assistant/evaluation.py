@@ -444,6 +444,20 @@ def compare(run: EvalRun, baseline: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def side_by_side(run: EvalRun, other: EvalRun) -> str:
+    """Metrics of two runs of the same sets (e.g. LLM and extractive), one line per metric."""
+    a_label, b_label = f"{run.mode}/{run.retriever}", f"{other.mode}/{other.retriever}"
+    lines = []
+    for s in run.sets:
+        o = next((x for x in other.sets if x.name == s.name), None)
+        if o is None:
+            continue
+        lines.append(f"== {s.name}: {a_label} vs {b_label}")
+        for name in METRIC_HELP:
+            lines.append(f"{name:<22} {s.metrics.get(name, 0):>8.3f} {o.metrics.get(name, 0):>8.3f}")
+    return "\n".join(lines)
+
+
 def write_junit(run: EvalRun, path: str | Path) -> None:
     """JUnit XML: one testsuite per set, one testcase per eval case."""
     root = ET.Element("testsuites", name="assistant-eval")

@@ -45,7 +45,11 @@ class IngestReport:
 
 
 def expand(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
-    """Yield (file or URL, root folder) for every supported file under the given paths; URLs pass through."""
+    """Yield (file or URL, root folder) for every supported file under the given paths; URLs pass through.
+
+    A file reached twice (named twice, or through two folders) is yielded once.
+    """
+    seen: set[tuple[int, int]] = set()
     for p in paths:
         s = str(p)
         if s.startswith(("http://", "https://")):
@@ -53,7 +57,6 @@ def expand(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
             continue
         path = Path(s)
         if path.is_dir():
-            seen: set[tuple[int, int]] = set()
             # followlinks=False: a symlink loop in an ingested folder cannot recurse forever
             for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
@@ -71,6 +74,13 @@ def expand(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
                     seen.add((st.st_dev, st.st_ino))
                     yield str(f), path
         else:
+            try:
+                st = path.stat()
+                if (st.st_dev, st.st_ino) in seen:
+                    continue
+                seen.add((st.st_dev, st.st_ino))
+            except OSError:
+                pass  # missing or a broken link: reported by the caller or the loader
             yield s, path.parent if path.parent != Path("") else Path(".")
 
 
@@ -112,17 +122,22 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
     t_start = time.perf_counter()
     settings = assistant.settings
     report = IngestReport()
-    items = list(expand(paths))
-    for s, _root in items:
+    paths = [str(p) for p in paths]
+    for s in paths:
         if not s.startswith(("http://", "https://")) and not Path(s).exists() and not Path(s).is_symlink():
             report.failed.append((s, f"No such file or folder: {s}"))
-    items = [(s, r) for s, r in items if s.startswith(("http://", "https://")) or Path(s).exists()]
+    items = [(s, r) for s, r in expand(p for p in paths if p.startswith(("http://", "https://"))
+                                       or Path(p).exists() or Path(p).is_symlink())]
     lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
     with index_lock(lock_dir, notify=notify):
         store, retriever = assistant.store, assistant.retriever
         if rebuild:
             store.reset()
         store.collections(create=True)
+        marker = Path(settings.index_dir) / ".ingest-interrupted"
+        if marker.exists():
+            store.sweep()  # the last write was cut short: drop chunks no document version owns
+        _touch(marker)
         retriever.refresh(force=True)
         registry = dict(retriever.docs)
         seen_ids: dict[str, str] = {}
@@ -152,7 +167,7 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 raise
             except Exception as e:
                 names = ", ".join(d.path for d, _cs, _u in batch[:3])
-                raise IndexAccessError(f"Writing {names} to the index at {store.location} failed: {e}") from None
+                raise IndexAccessError(_write_failure(settings.index_dir, store.location, names, e)) from None
             for doc, cs, updated in batch:
                 meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
                 retriever.document_written(doc.source_id, cs, meta)
@@ -176,6 +191,8 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 old = registry.get(doc.source_id)
                 if old and old.get("hash") == doc.content_hash and not old.get("pending"):
                     report.unchanged.append(doc.source_id)
+                    if doc.path and old.get("path") != doc.path:
+                        store.update_path(doc.source_id, doc.path, old)
                 else:
                     chunks = chunk_document(doc, settings.max_chunk_chars)
                     if not chunks:
@@ -192,7 +209,34 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 progress(n, len(items), name)
         flush()
         retriever.save_cache()
+        marker.unlink(missing_ok=True)
         if bar:
             bar.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _touch(path: Path) -> None:
+    try:
+        path.touch()
+    except OSError as e:
+        raise IndexAccessError(f"Cannot write to the index directory {path.parent}: {e.strerror or e}") from None
+
+
+def _write_failure(index_dir: Path, location: str, names: str, e: Exception) -> str:
+    """A write error that says when the disk is full, rather than Chroma's internal wording."""
+    import errno
+    import shutil
+
+    text = str(e)
+    try:
+        free = shutil.disk_usage(index_dir).free
+    except OSError:
+        free = None
+    full = (isinstance(e, OSError) and e.errno == errno.ENOSPC) or "full" in text.lower() or (
+        free is not None and free < 16 * 1024 * 1024)
+    if full:
+        shown = f" ({free // 1024} KB free)" if free is not None else ""
+        return (f"The disk holding {index_dir} is full{shown}: free some space and run the same command again "
+                f"(nothing half-written is served)")
+    return f"Writing {names} to the index at {location} failed: {type(e).__name__}: {text[:200]}"

@@ -26,3 +26,26 @@ Conversation:
 
 Last question: {question}
 Standalone question:"""
+
+# One numbered passage in USER_PROMPT; `source` names the document, section and date.
+PASSAGE = """[{n}] {source}
+{text}"""
+HISTORY_TURN = """User: {question}
+Assistant: {answer}"""
+
+# What the answer says about verification, and why an LLM answer was not used (the {reason} of LLM_FALLBACK_NOTICE).
+MARKERS_DROPPED = "{n} citation marker(s) pointing to no passage were dropped."
+LLM_REASON_TIMEOUT = "timed out after {seconds}s; raise ASSISTANT_LLM_TIMEOUT if the model is slow"
+LLM_REASON_REFUSED = "connection refused at {url}; is the server running?"
+LLM_REASON_CONNECT = "could not connect to {url}"
+LLM_REASON_AUTH = "authentication failed (HTTP {status}); check ASSISTANT_LLM_API_KEY or OPENAI_API_KEY"
+LLM_REASON_NOT_FOUND = "the server at {url} has no model '{model}' (HTTP 404)"
+LLM_REASON_STATUS = "the server answered HTTP {status}"
+LLM_REASON_MALFORMED = "malformed reply from {url}"
+LLM_REASON_EMPTY = "malformed reply: the model returned no text"
+LLM_REASON_NOT_INSTALLED = "{package} is not installed; run: pip install 'assistant[llm]'"
+LLM_REASON_DECLINED = "the model found no answer in the passages"
+LLM_REASON_UNSUPPORTED = "no sentence of the model's answer is supported by the passages it cites"
+LLM_REASON_OTHER = "unexpected error ({kind})"
+LLM_BAD_SPEC = ("Unknown LLM '{value}' (ASSISTANT_LLM or --llm): use extractive, openai:MODEL (any OpenAI-compatible "
+                "server) or ollama:MODEL")

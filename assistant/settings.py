@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -20,18 +20,24 @@ class Settings(BaseSettings):
     k: int = Field(5, ge=1, le=50, description="Number of passages used to compose an answer.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
     retriever: str = Field("hybrid", description="dense | bm25 | hybrid")
+    embedder: str = Field(
+        "minilm", description="minilm | minilm-onnx-int8 (faster; built locally from the bundled weights on first use)")
+    onnx_cache: Path | None = Field(
+        None, description="Folder for the minilm-onnx-int8 model built on first use; default ~/.cache/assistant/onnx.")
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     max_chunk_chars: int = Field(1000, ge=200, description="Longest chunk, in characters, before a section is split.")
     max_file_mb: float = Field(20.0, gt=0, description="Largest source file accepted, in MB.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted, in characters.")
     min_relevance: float = Field(0.30, description="Best passage's cosine similarity below which the answerer refuses.")
-    llm: str = Field("extractive", description="extractive | openai:MODEL | ollama:MODEL")
-    llm_base_url: str | None = Field(None, description="Base URL of an OpenAI-compatible server.")
-    llm_api_key: str | None = Field(None, description="API key for the LLM server (never logged).")
+    llm: str = Field("extractive", description="extractive | openai:MODEL (OpenAI-compatible server) | ollama:MODEL")
+    llm_base_url: str | None = Field(
+        None, description="LLM server URL; else OPENAI_BASE_URL (openai:) or OLLAMA_HOST (ollama:).")
+    llm_api_key: SecretStr | None = Field(
+        None, description="API key for the LLM server; else OPENAI_API_KEY. Never logged or shown.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
-    auth: str | None = Field(None, description="user:password for the web app (optional).")
+    auth: SecretStr | None = Field(None, description="user:password for the web app (optional; never shown).")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest file accepted by the web upload, in MB.")
     concurrency: int = Field(4, ge=1, description="Requests the web app answers at once.")
     sources_dir: Path = Field(Path("sources"), description="Folder ingested by `make run` on first use.")
@@ -39,3 +45,14 @@ class Settings(BaseSettings):
     def with_overrides(self, **kw) -> "Settings":
         """A copy with the given non-None fields replaced."""
         return self.model_copy(update={k: v for k, v in kw.items() if v is not None})
+
+
+def settings_error(e) -> str:
+    """A pydantic ValidationError as one line naming the ASSISTANT_* variable and its bad value."""
+    parts = []
+    for err in e.errors():
+        field = ".".join(str(x) for x in err.get("loc", ()))
+        value = err.get("input")
+        shown = "***" if field in ("auth", "llm_api_key") else repr(value)
+        parts.append(f"ASSISTANT_{field.upper()}={shown}: {err.get('msg', 'invalid')}")
+    return "invalid setting " + "; ".join(parts)

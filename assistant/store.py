@@ -20,7 +20,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from .chunking import CHUNKER_VERSION
-from .errors import IndexAccessError, IndexMismatchError
+from .errors import AssistantError, IndexAccessError, IndexMismatchError
 from .settings import Settings
 from .types import Chunk, SourceDoc
 
@@ -34,6 +34,25 @@ def date_int(date: str) -> int:
     if len(digits) in (4, 6) and digits.isdigit():
         digits = (digits + "0101")[:8]
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+
+
+def _readable(fn):
+    """Chroma failures while reading become one IndexAccessError line (a full disk breaks reads too)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(self, *a, **kw):
+        try:
+            return fn(self, *a, **kw)
+        except AssistantError:
+            raise
+        except Exception as e:
+            raise IndexAccessError(
+                f"Cannot read the index at {self.location}: {type(e).__name__}: {str(e)[:200]}. "
+                "If the disk is full, free some space and run the command again"
+            ) from None
+
+    return wrapper
 
 
 class Store:
@@ -131,6 +150,7 @@ class Store:
         self._chunks = self._docs = None
 
     # -- documents ----------------------------------------------------------------------------------------------
+    @_readable
     def documents(self) -> dict[str, dict[str, Any]]:
         """Every registry record's metadata, by source id."""
         _, docs = self.collections()
@@ -146,6 +166,7 @@ class Store:
                 return out
             offset += page
 
+    @_readable
     def document(self, source_id: str) -> dict[str, Any] | None:
         """One registry record with its full text under 'text', or None."""
         _, docs = self.collections()
@@ -224,6 +245,7 @@ class Store:
         return meta
 
     # -- chunks ---------------------------------------------------------------------------------------------------
+    @_readable
     def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
         """Nearest chunks: (id, cosine similarity, text, metadata)."""
         chunks_col, _ = self.collections()
@@ -241,6 +263,7 @@ class Store:
             for i, d, t, m in zip(res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0])
         ]
 
+    @_readable
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
         """Stored vectors for the given chunk ids."""
         chunks_col, _ = self.collections()
@@ -249,20 +272,46 @@ class Store:
         got = chunks_col.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
-    def iter_chunks(self, where: dict | None = None, page: int = 5000) -> Iterator[tuple[str, str, dict]]:
-        """Every chunk (id, text, metadata), in pages."""
+    def iter_chunks(self, where: dict | None = None, page: int = 5000,
+                    text: bool = True) -> Iterator[tuple[str, str, dict]]:
+        """Every chunk (id, text or '', metadata), in pages."""
         chunks_col, _ = self.collections()
         if chunks_col is None:
             return
         offset = 0
+        include = ["documents", "metadatas"] if text else ["metadatas"]
         while True:
-            got = chunks_col.get(where=where, include=["documents", "metadatas"], limit=page, offset=offset)
-            for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]):
+            try:
+                got = chunks_col.get(where=where, include=include, limit=page, offset=offset)
+            except Exception as e:
+                raise IndexAccessError(f"Cannot read the index at {self.location}: {type(e).__name__}: "
+                                       f"{str(e)[:200]}") from None
+            docs = got["documents"] if text else [""] * len(got["ids"])
+            for i, t, m in zip(got["ids"], docs, got["metadatas"]):
                 yield i, t, dict(m or {})
             if len(got["ids"]) < page:
                 return
             offset += page
 
+    def sweep(self) -> int:
+        """Delete chunks no ready or pending document version owns (left by an interrupted write or removal)."""
+        chunks_col, docs = self.collections()
+        if chunks_col is None:
+            return 0
+        registry = self.documents()
+        stale = [cid for cid, _t, m in self.iter_chunks(text=False)
+                 if m.get("doc_hash") not in {registry.get(m.get("source_id"), {}).get("hash"),
+                                               registry.get(m.get("source_id"), {}).get("pending")} - {None, ""}]
+        for i in range(0, len(stale), 2000):
+            chunks_col.delete(ids=stale[i:i + 2000])
+        return len(stale)
+
+    def update_path(self, source_id: str, path: str, old: dict[str, Any]) -> None:
+        """Record a new location for an unchanged document (a moved file keeps its chunks)."""
+        _, docs = self.collections()
+        docs.update(ids=[source_id], metadatas=[{**old, "path": path}])
+
+    @_readable
     def chunk_count(self) -> int:
         """Number of chunks stored (all versions)."""
         chunks_col, _ = self.collections()

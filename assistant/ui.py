@@ -878,8 +878,10 @@ def ensure_index(assistant: Assistant) -> None:
     print(report.summary(), file=sys.stderr)
 
 
-def parse_auth(value: str | None) -> tuple[str, str] | None:
-    """'user:password' -> (user, password); InvalidInputError when malformed."""
+def parse_auth(value) -> tuple[str, str] | None:
+    """'user:password' (a str or SecretStr) -> (user, password); InvalidInputError when malformed."""
+    if hasattr(value, "get_secret_value"):
+        value = value.get_secret_value()
     if not value:
         return None
     user, sep, pw = value.partition(":")
