@@ -249,25 +249,16 @@ def _section_bonus(question: str, section: str) -> float:
     return 0.08 if any(rx.search(question) and sec in names for rx, names in _SECTION_FOR) else 0.0
 
 
+# (kind of question, kind of sentence that answers it, bonus)
+_ANSWER_SHAPES = [
+    (_Q_LAW, _S_LAW, 0.1), (_Q_WHEN, _S_DATE, 0.25), (_Q_AMOUNT, _S_AMOUNT, 0.25), (_Q_WHO, _NAMEISH, 0.1),
+    (_Q_COURT, _S_COURT, 0.2), (_Q_DECIDE, _S_DECIDE, 0.12), (_Q_STATUS, _S_STATUS, 0.15),
+    (_Q_DOCKET, _S_DOCKET, 0.25),
+]
+
+
 def _qtype_bonus(question: str, sentence: str) -> float:
-    bonus = 0.0
-    if _Q_LAW.search(question) and _S_LAW.search(sentence):
-        bonus += 0.1
-    if _Q_WHEN.search(question) and _S_DATE.search(sentence):
-        bonus += 0.25
-    if _Q_AMOUNT.search(question) and _S_AMOUNT.search(sentence):
-        bonus += 0.25
-    if _Q_WHO.search(question) and _NAMEISH.search(sentence):
-        bonus += 0.1
-    if _Q_COURT.search(question) and _S_COURT.search(sentence):
-        bonus += 0.2
-    if _Q_DECIDE.search(question) and _S_DECIDE.search(sentence):
-        bonus += 0.12
-    if _Q_STATUS.search(question) and _S_STATUS.search(sentence):
-        bonus += 0.15
-    if _Q_DOCKET.search(question) and _S_DOCKET.search(sentence):
-        bonus += 0.25
-    return bonus
+    return sum(w for q_rx, s_rx, w in _ANSWER_SHAPES if q_rx.search(question) and s_rx.search(sentence))
 
 
 # Words a question uses for what a document says another way ("respond" / "replied"); stems on both sides.

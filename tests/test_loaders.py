@@ -2,7 +2,7 @@ import pytest
 
 from assistant.errors import LoadError
 from assistant.loaders import load_path, parse_markdown, url_source_id
-from conftest import CORPUS, DATA
+from conftest import CORPUS
 
 
 def test_markdown_front_matter_is_kept_as_metadata():
@@ -24,7 +24,7 @@ def test_source_id_defaults_to_relative_path(tmp_path):
 
 
 def test_html_keeps_article_and_drops_boilerplate():
-    doc = load_path(DATA / "pages" / "getty-article.html", root=DATA / "pages")
+    doc = load_path(CORPUS / "getty-article.html", root=CORPUS)
     assert "Stable Diffusion model is not an infringing copy" in doc.text
     for junk in ("SCRIPT_SHOULD_NOT_APPEAR", "NAVIGATION_SHOULD_NOT_APPEAR", "RELATED_BOX_SHOULD_NOT_APPEAR",
                  "FOOTER_SHOULD_NOT_APPEAR"):
