@@ -64,7 +64,9 @@ _SHARED: dict[tuple, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def default_embedder(batch_size: int = 64, name: str = "minilm", cache_dir: str | os.PathLike | None = None) -> Embedder:
+def default_embedder(
+    batch_size: int = 64, name: str = "minilm", cache_dir: str | os.PathLike | None = None
+) -> Embedder:
     """One model per process and name: loading it costs seconds and ~100 MB.
 
     name: "minilm" (sentence-transformers on torch) or "minilm-onnx-int8" (the same weights exported to ONNX and
