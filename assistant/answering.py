@@ -193,10 +193,10 @@ class Assistant:
             except LLMError:
                 pass  # keep the heuristic follow-up query
         t0 = time.perf_counter()
-        qv = self.embedder.embed([query])[0]
+        qv = self.embedder.embed([query])[0]  # also used for the section candidates below
+        timings["embed_query"] = time.perf_counter() - t0
         hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
                                      timings=timings, query_vector=qv)
-        timings["embed_query"] = time.perf_counter() - t0 - sum(v for key, v in timings.items() if key != "embed_query")
         t0 = time.perf_counter()
         hits = hits + self._section_candidates(q, hits, qv)
         context = query if query != q else ""

@@ -76,7 +76,7 @@ class Retriever:
             if self._sig is None:
                 loaded = BM25Index.load(self.cache_dir)
                 if loaded is not None:
-                    self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[0], loaded[1])
+                    self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[1])
             self._sync(docs)
             self.docs, self._sig = docs, sig
 
@@ -95,8 +95,9 @@ class Retriever:
             for sid in changed:
                 bm.remove_source(sid)
             todo = {sid for sid in changed if sid in ready}
-            items = (x for i in range(0, len(sorted(todo)), 200)
-                     for x in self.store.iter_chunks(where={"source_id": {"$in": sorted(todo)[i:i + 200]}}))
+            ordered = sorted(todo)
+            items = (x for i in range(0, len(ordered), 200)
+                     for x in self.store.iter_chunks(where={"source_id": {"$in": ordered[i:i + 200]}}))
         for cid, text, meta in items:
             sid = meta.get("source_id")
             if sid in todo and ready.get(sid) == meta.get("doc_hash"):
@@ -222,8 +223,10 @@ class Retriever:
         f = self.normalise_filters(filters)
         n = max(self.settings.candidates, k)
         t0 = time.perf_counter()
-        qv = query_vector if query_vector is not None else self.embedder.embed([query])[0]
-        timings["embed_query"] = time.perf_counter() - t0
+        if query_vector is None:
+            query_vector = self.embedder.embed([query])[0]
+            timings["embed_query"] = time.perf_counter() - t0
+        qv = query_vector
 
         dense: list[tuple[str, float, str, dict]] = []
         if mode in ("dense", "hybrid"):
@@ -257,13 +260,9 @@ class Retriever:
         dense_by = {cid: (sim, text, meta) for cid, sim, text, meta in dense}
         bm_by = {cid: score for cid, score, _m in lexical}
         missing = [cid for cid in order if cid not in dense_by]
-        if missing:
-            # BM25-only hits: fetch their text and vectors so every hit carries a dense similarity too
-            chunks_col, _ = self.store.collections()
-            got = chunks_col.get(ids=missing, include=["documents", "metadatas", "embeddings"])
-            for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-                sim = float(np.dot(np.asarray(vec, dtype=np.float32), qv))
-                dense_by[cid] = (sim, text, dict(meta or {}))
+        # BM25-only hits: fetch their text and vectors so every hit carries a dense similarity too
+        for cid, sim, text, meta in self.store.chunks_by_id(missing, qv):
+            dense_by[cid] = (sim, text, meta)
         hits: list[Hit] = []
         for cid in order:
             if cid not in dense_by:
@@ -284,20 +283,12 @@ def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[
         rows = [r for sid in source_ids for r in bm.rows_of(sid)
                 if bm.ids[r] not in exclude and bm.section_of[r].lower() in sections]
         ids = [bm.ids[r] for r in rows]
-    if not ids:
-        return []
-    chunks_col, _ = retriever.store.collections()
-    got = chunks_col.get(ids=ids, include=["documents", "metadatas", "embeddings"])
-    out = []
-    for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
-        meta = dict(meta or {})
-        sim = float(np.dot(np.asarray(vec, dtype=np.float32), query_vector))
-        out.append(Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
-                       meta=retriever.docs.get(meta.get("source_id"), {})))
-    return out
+    return [Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
+                meta=retriever.docs.get(meta.get("source_id"), {}))
+            for cid, sim, text, meta in retriever.store.chunks_by_id(ids, query_vector)]
 
 
-def _hashes_from(bm: BM25Index, signature: str) -> dict[str, str]:
+def _hashes_from(signature: str) -> dict[str, str]:
     try:
         hashes = json.loads(signature)
         return {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {}

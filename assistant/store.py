@@ -272,6 +272,17 @@ class Store:
         got = chunks_col.get(ids=ids, include=["embeddings"])
         return {i: np.asarray(e, dtype=np.float32) for i, e in zip(got["ids"], got["embeddings"])}
 
+    @_readable
+    def chunks_by_id(self, ids: list[str], query_vector: np.ndarray) -> list[tuple[str, float, str, dict]]:
+        """The given chunks as (id, cosine similarity to query_vector, text, metadata), like query() returns."""
+        chunks_col, _ = self.collections()
+        if chunks_col is None or not ids:
+            return []
+        got = chunks_col.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+        qv = np.asarray(query_vector, dtype=np.float32)
+        return [(cid, float(np.dot(np.asarray(vec, dtype=np.float32), qv)), text, dict(meta or {}))
+                for cid, text, meta, vec in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])]
+
     def iter_chunks(self, where: dict | None = None, page: int = 5000,
                     text: bool = True) -> Iterator[tuple[str, str, dict]]:
         """Every chunk (id, text or '', metadata), in pages."""
