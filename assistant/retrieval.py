@@ -6,13 +6,14 @@ import datetime as _dt
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .bm25 import BM25Index
-from .embedding import Embedder
+from .embedding import Embedder, embed_query
 from .errors import InvalidInputError
 from .settings import Settings
 from .store import Store, date_int, registry_signature
@@ -214,6 +215,13 @@ class Retriever:
                mode: str | None = None, timings: dict[str, float] | None = None,
                query_vector: np.ndarray | None = None) -> list[Hit]:
         """Top-k hits for the query; only chunks of ready document versions are returned."""
+        return self.search_with_vector(query, k, filters, mode, timings, query_vector)[0]
+
+    def search_with_vector(self, query: str, k: int | None = None, filters: dict[str, Any] | None = None,
+                           mode: str | None = None, timings: dict[str, float] | None = None,
+                           query_vector: np.ndarray | None = None) -> tuple[list[Hit], np.ndarray]:
+        """search(), also returning the query's vector. When the vector has to be computed, the BM25 side is
+        searched on a worker thread meanwhile (the model's forward pass releases the GIL)."""
         mode = mode or self.settings.retriever
         if mode not in MODES:
             raise InvalidInputError(f"Unknown retriever '{mode}': use one of {', '.join(MODES)}")
@@ -222,57 +230,73 @@ class Retriever:
         self.refresh()
         f = self.normalise_filters(filters)
         n = max(self.settings.candidates, k)
-        t0 = time.perf_counter()
+        lexical: list[tuple[str, float]] = []
+        pending = None
+        if mode in ("bm25", "hybrid"):
+            if query_vector is None:
+                pending = _pool().submit(self._lexical, query, n, f)
+            else:
+                lexical, timings["bm25"] = self._lexical(query, n, f)
         if query_vector is None:
-            query_vector = self.embedder.embed([query])[0]
+            t0 = time.perf_counter()
+            query_vector = embed_query(self.embedder, query)
             timings["embed_query"] = time.perf_counter() - t0
         qv = query_vector
 
-        dense: list[tuple[str, float, str, dict]] = []
+        dense: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             t0 = time.perf_counter()
-            for cid, sim, text, meta in self.store.query(qv, n + 10, self._where(f)):
-                if self.docs.get(meta.get("source_id"), {}).get("hash") == meta.get("doc_hash"):
-                    dense.append((cid, sim, text, meta))
-            dense = dense[:n]
+            ready = self.bm25.row  # ids of the ready versions' chunks, kept in step with the registry
+            dense = [(cid, sim) for cid, sim in self.store.nearest(qv, n + 10, self._where(f)) if cid in ready][:n]
             timings["dense"] = time.perf_counter() - t0
-
-        lexical: list[tuple[str, float, dict]] = []
-        if mode in ("bm25", "hybrid"):
-            t0 = time.perf_counter()
-            with self._lock:
-                bm = self.bm25
-                allowed = self._allowed_sources(f)
-                mask = None
-                if allowed is not None:
-                    mask = np.fromiter((s in allowed for s in bm.source_of), dtype=bool, count=len(bm.source_of))
-                for r, score in bm.search(query, n, mask):
-                    lexical.append((bm.ids[r], score, {}))
-            timings["bm25"] = time.perf_counter() - t0
+        if pending is not None:
+            lexical, timings["bm25"] = pending.result()
 
         t0 = time.perf_counter()
         fused: dict[str, float] = {}
-        for rank, (cid, *_rest) in enumerate(dense):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        for rank, (cid, *_rest) in enumerate(lexical):
-            fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
+        for ranked in (dense, lexical):
+            for rank, (cid, _score) in enumerate(ranked):
+                fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
         order = sorted(fused, key=lambda c: -fused[c])[:k]
-        dense_by = {cid: (sim, text, meta) for cid, sim, text, meta in dense}
-        bm_by = {cid: score for cid, score, _m in lexical}
-        missing = [cid for cid in order if cid not in dense_by]
-        # BM25-only hits: fetch their text and vectors so every hit carries a dense similarity too
-        for cid, sim, text, meta in self.store.chunks_by_id(missing, qv):
-            dense_by[cid] = (sim, text, meta)
+        bm_by = dict(lexical)
+        # one fetch for the fused top k: text, metadata and vector (so BM25-only hits get a dense similarity too)
+        got = {cid: (sim, text, meta) for cid, sim, text, meta in self.store.chunks_by_id(order, qv)}
         hits: list[Hit] = []
         for cid in order:
-            if cid not in dense_by:
+            if cid not in got:
                 continue
-            sim, text, meta = dense_by[cid]
+            sim, text, meta = got[cid]
             doc = self.docs.get(meta.get("source_id"), {})
+            if doc.get("hash") != meta.get("doc_hash"):
+                continue  # written or removed by another process since the last refresh
             hits.append(Hit(chunk=chunk_from(cid, text, meta), score=fused[cid], dense_score=sim,
                             bm25_score=bm_by.get(cid), meta=doc))
         timings["fusion"] = time.perf_counter() - t0
-        return hits
+        return hits, qv
+
+    def _lexical(self, query: str, n: int, f: dict[str, Any]) -> tuple[list[tuple[str, float]], float]:
+        """BM25 top n as (chunk id, score), and the seconds it took."""
+        t0 = time.perf_counter()
+        with self._lock:
+            bm = self.bm25
+            allowed = self._allowed_sources(f)
+            mask = None
+            if allowed is not None:
+                mask = np.fromiter((s in allowed for s in bm.source_of), dtype=bool, count=len(bm.source_of))
+            out = [(bm.ids[r], score) for r, score in bm.search(query, n, mask)]
+        return out, time.perf_counter() - t0
+
+
+_POOL: ThreadPoolExecutor | None = None
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    with _POOL_LOCK:
+        if _POOL is None:
+            _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
+        return _POOL
 
 
 def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[str, ...], query_vector,

@@ -246,22 +246,15 @@ class Store:
 
     # -- chunks ---------------------------------------------------------------------------------------------------
     @_readable
-    def query(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, float, str, dict]]:
-        """Nearest chunks: (id, cosine similarity, text, metadata)."""
+    def nearest(self, vector: np.ndarray, n: int, where: dict | None) -> list[tuple[str, float]]:
+        """Nearest chunk ids with their cosine similarity. Ids and distances only: the cheapest query Chroma
+        answers (text and metadata are fetched afterwards for the few fused hits, by chunks_by_id)."""
         chunks_col, _ = self.collections()
         if chunks_col is None:
             return []
-        count = chunks_col.count()
-        if count == 0:
-            return []
-        res = chunks_col.query(
-            query_embeddings=[np.asarray(vector, dtype=np.float32).tolist()], n_results=min(n, count),
-            where=where or None, include=["distances", "documents", "metadatas"],
-        )
-        return [
-            (i, 1.0 - float(d), t, dict(m or {}))
-            for i, d, t, m in zip(res["ids"][0], res["distances"][0], res["documents"][0], res["metadatas"][0])
-        ]
+        res = chunks_col.query(query_embeddings=np.asarray([vector], dtype=np.float32), n_results=max(1, n),
+                               where=where or None, include=["distances"])
+        return [(i, 1.0 - float(d)) for i, d in zip(res["ids"][0], res["distances"][0])]
 
     @_readable
     def vectors(self, ids: list[str]) -> dict[str, np.ndarray]:
