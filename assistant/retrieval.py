@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,7 @@ from .types import Chunk, Hit
 FILTER_KEYS = ("type", "jurisdiction", "date_from", "date_to", "source_id", "status")
 MODES = ("dense", "bm25", "hybrid")
 RRF_K = 60
+log = logging.getLogger(__name__)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -55,6 +57,9 @@ class Retriever:
         self._bm_hashes: dict[str, str] = {}  # the document versions the BM25 side holds
         self._dirty = False
         self._checked = 0.0
+        self._gen: str | None = None  # the registry generation the cached view reflects
+        self._reloading: threading.Thread | None = None
+        self._local_writes = 0  # documents written or removed by this process (see _reload)
         self._lock = threading.RLock()
 
     # -- keeping in step ----------------------------------------------------------------------------------------
@@ -63,23 +68,56 @@ class Retriever:
         """Where the BM25 side is saved (always local, also when Chroma is a server)."""
         return Path(self.settings.index_dir) / "bm25"
 
-    def refresh(self, force: bool = False, max_age: float = 5.0) -> None:
-        """Reload the registry; bring BM25 in step with the ready documents (only what changed is re-read)."""
+    def refresh(self, force: bool = False, max_age: float = 5.0, wait: bool = False) -> None:
+        """Bring the registry cache and BM25 in step with the index (only documents that changed are re-read).
+
+        At most every `max_age` seconds the registry's generation token is compared (one cheap lookup); the
+        registry itself, which takes seconds to read at ~10k documents, is re-read only when the token changed.
+        The first load, `force` and `wait` do that synchronously; otherwise it runs on a background thread while
+        searches go on with the previous view (they only ever use chunks of the ready versions it names)."""
         with self._lock:
-            if not force and self._sig is not None and time.monotonic() - self._checked < max_age:
+            now = time.monotonic()
+            if not force and self._sig is not None and now - self._checked < max_age:
                 return
-            docs = self.store.documents()
-            sig = registry_signature(docs)
+            first = self._sig is None
+            self._checked = now
+        gen = self.store.generation()
+        if not force and not first and gen == self._gen:
+            return
+        if force or first or wait:
+            self._reload(gen)
+            return
+        with self._lock:
+            if self._reloading is not None and self._reloading.is_alive():
+                return
+            self._reloading = threading.Thread(target=self._reload_quietly, args=(gen,), daemon=True,
+                                               name="registry-refresh")
+            self._reloading.start()
+
+    def _reload_quietly(self, gen: str | None) -> None:
+        try:
+            self._reload(gen)
+        except Exception as e:  # the next refresh tries again; searches keep the previous view meanwhile
+            log.warning("Background refresh of the index failed: %s", e)
+            with self._lock:
+                self._gen = None
+
+    def _reload(self, gen: str | None) -> None:
+        writes = self._local_writes
+        docs = self.store.documents()  # outside the lock: searches go on while it is read
+        sig = registry_signature(docs)
+        with self._lock:
             self._checked = time.monotonic()
-            if sig == self._sig:
-                self.docs = docs
+            if writes != self._local_writes:
+                self._gen = None  # this process wrote meanwhile: what was read may be older; read again next time
                 return
-            if self._sig is None:
-                loaded = BM25Index.load(self.cache_dir)
-                if loaded is not None:
-                    self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[1])
-            self._sync(docs)
-            self.docs, self._sig = docs, sig
+            if sig != self._sig:
+                if self._sig is None:
+                    loaded = BM25Index.load(self.cache_dir)
+                    if loaded is not None:
+                        self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[1])
+                self._sync(docs)
+            self.docs, self._sig, self._gen = docs, sig, gen
 
     def _sync(self, docs: dict[str, dict[str, Any]]) -> None:
         ready = {sid: d.get("hash") for sid, d in docs.items() if d.get("hash")}
@@ -123,6 +161,7 @@ class Retriever:
     def document_written(self, source_id: str, chunks: list[Chunk], meta: dict) -> None:
         """Called by ingest after a document is committed: update BM25 and the registry cache in place."""
         with self._lock:
+            self._local_writes += 1
             self.bm25.remove_source(source_id)
             for c in chunks:
                 m = {"section": c.section, "source_id": source_id, "title": meta.get("title", "")}
@@ -135,6 +174,7 @@ class Retriever:
     def document_removed(self, source_id: str) -> None:
         """Called after `sources remove`."""
         with self._lock:
+            self._local_writes += 1
             self.bm25.remove_source(source_id)
             self.docs.pop(source_id, None)
             self._bm_hashes.pop(source_id, None)

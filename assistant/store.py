@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -217,6 +218,7 @@ class Store:
         docs.upsert(ids=[d.source_id for d, _n in items], embeddings=[[0.0]] * len(items),
                     documents=[d.text for d, _n in items],
                     metadatas=[self._doc_meta(d, n, ready_hash=d.content_hash) for d, n in items])
+        self._bump(docs)
         chunks_col.delete(where={"$and": [{"source_id": {"$in": [d.source_id for d, _n in items]}},
                                           {"doc_hash": {"$nin": [d.content_hash for d, _n in items]}}]})
 
@@ -227,6 +229,7 @@ class Store:
             return 0
         got = chunks_col.get(where={"source_id": source_id}, include=[])
         docs.delete(ids=[source_id])  # record first: leftover chunks are invisible and swept later
+        self._bump(docs)
         if got["ids"]:
             chunks_col.delete(where={"source_id": source_id})
         return len(got["ids"])
@@ -314,6 +317,21 @@ class Store:
         """Record a new location for an unchanged document (a moved file keeps its chunks)."""
         _, docs = self.collections()
         docs.update(ids=[source_id], metadatas=[{**old, "path": path}])
+        self._bump(docs)
+
+    def _bump(self, docs) -> None:
+        """A new registry generation: readers compare it (one cheap lookup) before re-reading the registry."""
+        docs.modify(metadata={"schema": SCHEMA, "generation": uuid.uuid4().hex})
+
+    @_readable
+    def generation(self) -> str | None:
+        """The registry's generation token: it changes on every commit, removal or move. Reading it costs one
+        collection lookup (~1 ms), where reading the registry itself takes seconds at ~10k documents."""
+        _, docs = self.collections()
+        if docs is None:
+            return None
+        fresh = self.client().get_collection(f"{self.settings.collection}_docs", embedding_function=None)
+        return str((fresh.metadata or {}).get("generation", ""))
 
     @_readable
     def chunk_count(self) -> int:
