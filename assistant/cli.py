@@ -309,5 +309,14 @@ def serve(index, host, port, auth, share, max_upload_mb, concurrency, llm):
     run_server(s, share=share)
 
 
+@main.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args):
+    """Run the benchmark and print its figures (same as python -m assistant.bench; --help for its options)."""
+    from .bench import main as bench_main
+
+    bench_main(list(args))
+
+
 if __name__ == "__main__":
     main()

@@ -97,3 +97,19 @@ def test_ingest_url_from_loopback_server(tmp_path):
         assert "FOOTER_SHOULD_NOT_APPEAR" not in json.dumps(out)
     finally:
         srv.shutdown()
+
+
+def test_bench_command_runs_and_reports_its_figures(tmp_path):
+    """`assistant bench` end to end on the starter corpus (quick mode): a figure report, not a timing assertion."""
+    out = tmp_path / "bench.json"
+    r = run("bench", "--sizes", "", "--quick", "--json", str(out))
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "## starter corpus" in r.stdout and "| ratio ingest / raw |" in r.stdout
+    figures = json.loads(out.read_text())
+    (starter,) = figures["runs"]
+    ing, srv = starter["ingest"], starter["serve"]
+    n_sources = len(list((ROOT / "sources").glob("*.md")))
+    assert ing["docs"] == n_sources and ing["failed"] == 0 and ing["chunks"] > n_sources
+    assert ing["reingest_embedded"] == 0  # an unchanged corpus is not embedded again
+    assert set(srv["stages_ms"]) >= {"embed_query", "dense", "bm25", "fusion", "answer", "total"}
+    assert srv["questions"] == 40 and all(v["p50"] <= v["p95"] <= v["p99"] for v in srv["stages_ms"].values())
