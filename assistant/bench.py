@@ -461,7 +461,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps(fn(args)))
         return
 
-    questions = 40 if args.quick else args.questions
+    questions = min(40, args.questions) if args.quick else args.questions
     results: dict = {"machine": machine(), "runs": []}
     print(f"# Benchmark on {results['machine']}\n")
     work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))

@@ -72,8 +72,10 @@ class MiniLMEmbedder:
 
         transformer = self.model[0]
         with torch.inference_mode():
-            enc = transformer.tokenizer([text], truncation=True, max_length=transformer.max_seq_length,
-                                        return_tensors="pt")
+            # the same tokenizer arguments as encode(): the tokenizer keeps padding/truncation as shared state,
+            # so calling it differently from another thread would flip that state under a concurrent embed()
+            enc = transformer.tokenizer([text], padding=True, truncation="longest_first",
+                                        max_length=transformer.max_seq_length, return_tensors="pt")
             tokens = transformer.auto_model(**enc).last_hidden_state[0]
             mask = enc["attention_mask"][0].unsqueeze(-1).to(tokens.dtype)
             vec = (tokens * mask).sum(0) / mask.sum().clamp(min=1e-9)

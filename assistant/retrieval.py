@@ -23,6 +23,7 @@ from .types import Chunk, Hit
 FILTER_KEYS = ("type", "jurisdiction", "date_from", "date_to", "source_id", "status")
 MODES = ("dense", "bm25", "hybrid")
 RRF_K = 60
+FULL_READ_EVERY = 300.0  # seconds
 log = logging.getLogger(__name__)
 
 
@@ -60,6 +61,7 @@ class Retriever:
         self._gen: str | None = None  # the registry generation the cached view reflects
         self._reloading: threading.Thread | None = None
         self._local_writes = 0  # documents written or removed by this process (see _reload)
+        self._full_read_at = 0.0
         self._lock = threading.RLock()
 
     # -- keeping in step ----------------------------------------------------------------------------------------
@@ -81,10 +83,16 @@ class Retriever:
                 return
             first = self._sig is None
             self._checked = now
+            running = self._reloading if self._reloading is not None and self._reloading.is_alive() else None
         gen = self.store.generation()
-        if not force and not first and gen == self._gen:
+        # a full re-read every FULL_READ_EVERY seconds whatever the token says: a safety net for a writer that
+        # died between its commit and announcing it
+        due = now - self._full_read_at > FULL_READ_EVERY
+        if not force and not first and not due and gen == self._gen:
             return
         if force or first or wait:
+            if running is not None and running is not threading.current_thread():
+                running.join()  # else an older background read could land after this one
             self._reload(gen)
             return
         with self._lock:
@@ -107,7 +115,7 @@ class Retriever:
         docs = self.store.documents()  # outside the lock: searches go on while it is read
         sig = registry_signature(docs)
         with self._lock:
-            self._checked = time.monotonic()
+            self._checked = self._full_read_at = time.monotonic()
             if writes != self._local_writes:
                 self._gen = None  # this process wrote meanwhile: what was read may be older; read again next time
                 return
@@ -297,20 +305,25 @@ class Retriever:
         for ranked in (dense, lexical):
             for rank, (cid, _score) in enumerate(ranked):
                 fused[cid] = fused.get(cid, 0.0) + 1.0 / (RRF_K + rank + 1)
-        order = sorted(fused, key=lambda c: -fused[c])[:k]
+        ranked = sorted(fused, key=lambda c: -fused[c])
         bm_by = dict(lexical)
-        # one fetch for the fused top k: text, metadata and vector (so BM25-only hits get a dense similarity too)
-        got = {cid: (sim, text, meta) for cid, sim, text, meta in self.store.chunks_by_id(order, qv)}
         hits: list[Hit] = []
-        for cid in order:
-            if cid not in got:
-                continue
-            sim, text, meta = got[cid]
-            doc = self.docs.get(meta.get("source_id"), {})
-            if doc.get("hash") != meta.get("doc_hash"):
-                continue  # written or removed by another process since the last refresh
-            hits.append(Hit(chunk=chunk_from(cid, text, meta), score=fused[cid], dense_score=sim,
-                            bm25_score=bm_by.get(cid), meta=doc))
+        # Fetch the fused top k (text, metadata and vector, so BM25-only hits get a dense similarity too); chunks
+        # another process re-wrote since the last refresh are dropped, and the next candidates fill their place.
+        start = 0
+        while len(hits) < k and start < len(ranked):
+            batch = ranked[start:start + k - len(hits)]
+            start += len(batch)
+            got = {cid: (sim, text, meta) for cid, sim, text, meta in self.store.chunks_by_id(batch, qv)}
+            for cid in batch:
+                if cid not in got:
+                    continue
+                sim, text, meta = got[cid]
+                doc = self.docs.get(meta.get("source_id"), {})
+                if doc.get("hash") != meta.get("doc_hash"):
+                    continue
+                hits.append(Hit(chunk=chunk_from(cid, text, meta), score=fused[cid], dense_score=sim,
+                                bm25_score=bm_by.get(cid), meta=doc))
         timings["fusion"] = time.perf_counter() - t0
         return hits, qv
 

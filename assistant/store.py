@@ -311,6 +311,8 @@ class Store:
                                                registry.get(m.get("source_id"), {}).get("pending")} - {None, ""}]
         for i in range(0, len(stale), 2000):
             chunks_col.delete(ids=stale[i:i + 2000])
+        if stale:
+            self._bump(docs)  # an interrupted commit may not have announced itself: readers look again
         return len(stale)
 
     def update_path(self, source_id: str, path: str, old: dict[str, Any]) -> None:

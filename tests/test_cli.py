@@ -12,12 +12,12 @@ from conftest import CORPUS, ROOT
 pytestmark = pytest.mark.slow
 
 
-def run(*args, stdin=None, index=None):
+def run(*args, stdin=None, index=None, timeout=300):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     if index:
         env["ASSISTANT_INDEX_DIR"] = str(index)
     return subprocess.run([sys.executable, "-m", "assistant", *args], input=stdin, capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
+                          env=env, cwd=ROOT, timeout=timeout)
 
 
 def test_ask_json_schema(real_index):
@@ -102,7 +102,7 @@ def test_ingest_url_from_loopback_server(tmp_path):
 def test_bench_command_runs_and_reports_its_figures(tmp_path):
     """`assistant bench` end to end on the starter corpus (quick mode): a figure report, not a timing assertion."""
     out = tmp_path / "bench.json"
-    r = run("bench", "--sizes", "", "--quick", "--json", str(out))
+    r = run("bench", "--sizes", "", "--quick", "--questions", "30", "--json", str(out), timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "## starter corpus" in r.stdout and "| ratio ingest / raw |" in r.stdout
     figures = json.loads(out.read_text())
@@ -112,4 +112,5 @@ def test_bench_command_runs_and_reports_its_figures(tmp_path):
     assert ing["docs"] == n_sources and ing["failed"] == 0 and ing["chunks"] > n_sources
     assert ing["reingest_embedded"] == 0  # an unchanged corpus is not embedded again
     assert set(srv["stages_ms"]) >= {"embed_query", "dense", "bm25", "fusion", "answer", "total"}
-    assert srv["questions"] == 40 and all(v["p50"] <= v["p95"] <= v["p99"] for v in srv["stages_ms"].values())
+    assert srv["questions"] == 30 and all(v["p50"] > 0 for v in srv["stages_ms"].values())
+    assert srv["peak_rss_mb"] > 100 and ing["raw_chunks_per_s"] > 0 and 0 < ing["ratio"]

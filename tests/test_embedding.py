@@ -45,6 +45,19 @@ def test_single_query_path_ranks_like_the_batch_path(model):
         assert list(np.argsort(-passages @ embed_query(model, q))) == list(np.argsort(-passages @ model.embed([q])[0]))
 
 
+@pytest.mark.slow
+def test_single_query_path_leaves_the_shared_tokenizer_as_encode_sets_it(model):
+    """The fast tokenizer keeps padding and truncation as state shared by all threads. If the single-query path
+    set it differently from encode(), a batch embedded at the same moment in another thread (an upload while
+    someone asks) could be tokenised unpadded and fail. So both paths must leave the same state behind."""
+    backend = model.model[0].tokenizer._tokenizer
+    model.embed(["a short text", "a somewhat longer text that needs padding in a batch"])
+    after_encode = (backend.padding, backend.truncation)
+    assert after_encode[0] is not None  # encode() pads
+    model.embed_query("What did the court decide on fair use?")
+    assert (backend.padding, backend.truncation) == after_encode
+
+
 def test_embedders_without_a_single_query_path_fall_back_to_embed():
     fake = FakeEmbedder()
     v = embed_query(fake, "fair use of books")

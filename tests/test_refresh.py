@@ -6,6 +6,7 @@ Real Chroma; the fake embedder. A second Assistant on the same index stands in f
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 
 from assistant.answering import Assistant
@@ -81,18 +82,44 @@ def test_another_instances_write_is_picked_up_in_the_background(fake_assistant, 
         "---\nid: startup-note\ntitle: Startup note\n---\n# Startup note\n\nStartups rely on text and data mining "
         "exceptions for commercial training.\n")
     fake_assistant.ingest([corpus_copy])
-    spy = CountingDocuments(other.store)
+    release = threading.Event()
+    spy = CountingDocuments(other.store, before=lambda: release.wait(30))
     other.store.documents = spy
     t0 = time.monotonic()
-    other.retriever.refresh(max_age=0)  # notices the new generation, reads the registry on a thread
-    returned_in = time.monotonic() - t0
-    assert _wait_for(lambda: _visible(other, "startup-note"))
-    assert spy.calls == 1
-    assert returned_in < 5.0
+    other.retriever.refresh(max_age=0)  # notices the new generation; the registry read blocks on `release`
+    assert time.monotonic() - t0 < 5.0
+    assert other.retriever._reloading is not None and other.retriever._reloading.is_alive()
+    assert not _visible(other, "startup-note")  # searches go on with the previous view meanwhile
+    release.set()
+    assert _wait_for(lambda: not other.retriever._reloading.is_alive())
+    other.store.documents = spy.real
+    other.retriever.refresh(max_age=0, wait=True)  # that read began before the write landed? read again
+    assert _visible(other, "startup-note")
     # removal is picked up the same way, and `wait=True` does it before returning
     fake_assistant.remove("startup-note")
     other.retriever.refresh(max_age=0, wait=True)
     assert not _visible(other, "startup-note")
+
+
+def test_hits_rewritten_by_another_instance_are_replaced_not_dropped(fake_assistant, corpus_copy):
+    """Until the next refresh, an instance holds the old version's view; chunks another instance re-wrote are
+    skipped, and the next candidates fill their place, so a search still returns k hits."""
+    fake_assistant.ingest([corpus_copy])
+    other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
+    other.retriever.refresh()
+    for name in ("dsm-mini.md", "bartz-mini.md"):
+        f = corpus_copy / name
+        f.write_text(f.read_text() + "\nA closing line added later.\n")
+    fake_assistant.ingest([corpus_copy])
+    bm = other.retriever.bm25
+    untouched = [bm.ids[r] for r in range(len(bm.ids))
+                 if bm.alive[r] and bm.source_of[r] not in ("dsm-mini", "bartz-mini")]
+    k = min(6, len(untouched))
+    assert k >= 3
+    # the query is about the two re-written documents, so their (now stale) chunks rank first
+    hits = other.retriever.search("text and data mining books settlement Bartz DSM", k=k)  # no refresh within 5 s
+    assert len(hits) == k
+    assert {h.chunk.id for h in hits} <= set(untouched)
 
 
 def test_a_local_write_during_a_background_read_is_not_undone(fake_assistant, corpus_copy, tmp_path):
