@@ -134,11 +134,11 @@ class Assistant:
 
     def remove(self, source_id: str) -> int:
         """Delete a document and its chunks; returns the number of chunks removed."""
-        from .indexing import index_lock
+        from .indexing import index_lock, interrupted_marker
 
         self.source(source_id)
         with index_lock(self.settings.index_dir):
-            marker = Path(self.settings.index_dir) / ".ingest-interrupted"
+            marker = interrupted_marker(self.settings.index_dir)
             marker.touch()  # a removal cut short leaves chunks that the next ingest sweeps
             n = self.store.remove_document(source_id)
             self.retriever.document_removed(source_id)

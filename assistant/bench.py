@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from .embedding import embed_query
+from .evaluation import _rank
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["Summary", "Parties and court", "Key dates", "What was alleged", "Rulings and outcome", "Status",
@@ -289,19 +290,28 @@ def child_peers(args) -> dict:
             for name, search in pipelines.items():
                 embed_s.clear()
                 t = time.perf_counter()
-                ranked = list(dict.fromkeys(search(q)))
+                found = search(q)
                 total = time.perf_counter() - t
                 if rnd:
                     lat[name].append(total * 1000)
                     after[name].append((total - sum(embed_s)) * 1000)
-                    hits[name].append((bool(ranked[:1] and ranked[0] in exp), any(s in exp for s in ranked[:5])))
+                    hits[name].append(_source_hits(found, exp))
     out: dict = {"cases": len(cases), "llamaindex_ingest": {"nodes": len(nodes), "seconds": li_ingest,
                                                            "chunks_per_s": len(nodes) / li_ingest}}
     for name in pipelines:
-        h = hits[name]
-        out[name] = {"hit_at_1": sum(x for x, _ in h) / len(h), "hit_at_5": sum(y for _, y in h) / len(h),
-                     **_percentiles(lat[name]), "after_embedding": _percentiles(after[name])}
+        out[name] = {**_hit_rates(hits[name]), **_percentiles(lat[name]),
+                     "after_embedding": _percentiles(after[name])}
     return out
+
+
+def _source_hits(sources: list[str], expected: list[str]) -> tuple[bool, bool]:
+    """(hit@1, hit@5) for source ids in ranked order (repeats count once), ranked as the eval runner ranks."""
+    rank = _rank(expected, list(dict.fromkeys(sources)))
+    return rank == 1, rank is not None and rank <= 5
+
+
+def _hit_rates(hits: list[tuple[bool, bool]]) -> dict[str, float]:
+    return {"hit_at_1": sum(a for a, _ in hits) / len(hits), "hit_at_5": sum(b for _, b in hits) / len(hits)}
 
 
 def _eval_cases() -> list[tuple[str, list[str]]]:
@@ -353,12 +363,9 @@ def child_embedders(args) -> dict:
             a.ingest([str(folder)])
         a.retriever.refresh(force=True)
         for mode in ("dense", "hybrid"):
-            h1 = h5 = 0
-            for q, exp in cases:
-                ranked = list(dict.fromkeys(h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode)))
-                h1 += bool(ranked[:1] and ranked[0] in exp)
-                h5 += any(x in exp for x in ranked[:5])
-            out[f"{name}_{mode}"] = {"hit_at_1": h1 / len(cases), "hit_at_5": h5 / len(cases)}
+            out[f"{name}_{mode}"] = _hit_rates([
+                _source_hits([h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode)], exp)
+                for q, exp in cases])
     return out
 
 

@@ -134,7 +134,7 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
         if rebuild:
             store.reset()
         store.collections(create=True)
-        marker = Path(settings.index_dir) / ".ingest-interrupted"
+        marker = interrupted_marker(settings.index_dir)
         if marker.exists():
             store.sweep()  # the last write was cut short: drop chunks no document version owns
         _touch(marker)
@@ -214,6 +214,11 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
             bar.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def interrupted_marker(index_dir: str | Path) -> Path:
+    """The file that exists while an ingest or removal is writing; finding it means the last one was cut short."""
+    return Path(index_dir) / ".ingest-interrupted"
 
 
 def _touch(path: Path) -> None:

@@ -270,7 +270,7 @@ class Store:
 
     @_readable
     def chunks_by_id(self, ids: list[str], query_vector: np.ndarray) -> list[tuple[str, float, str, dict]]:
-        """The given chunks as (id, cosine similarity to query_vector, text, metadata), like query() returns."""
+        """The given chunks as (id, cosine similarity to query_vector, text, metadata), in Chroma's order."""
         chunks_col, _ = self.collections()
         if chunks_col is None or not ids:
             return []

@@ -47,6 +47,13 @@ def cli(*args: Any, fake: bool = True, env: dict[str, str] | None = None, stdin:
                           capture_output=True, text=True, timeout=timeout)
 
 
+def cli_small_index(index: Path) -> Path:
+    """Build an index of two small-corpus documents at `index` with the CLI and the fake embedder."""
+    r = cli("ingest", CORPUS / "bartz-mini.md", CORPUS / "dsm-mini.md", "--index", index)
+    assert r.returncode == 0, r.stderr
+    return index
+
+
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> str:
     """Exit 1, nothing on stdout, exactly one line on stderr starting 'Error:' and containing every needle."""
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]

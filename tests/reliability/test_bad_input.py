@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import InvalidInputError
-from reliability_support import (BAD, CORPUS, assert_one_line_error, assert_served_consistently, cli, opened,
-                                 snapshot)
+from reliability_support import (BAD, CORPUS, assert_one_line_error, assert_served_consistently, cli,
+                                 cli_small_index, opened, snapshot)
 
 GOOD = CORPUS / "bartz-mini.md"
 EXISTING = CORPUS / "dsm-mini.md"
@@ -248,10 +248,7 @@ def test_unknown_filter_value_library(seeded, filters, _args, message):
 @pytest.fixture(scope="module")
 def cli_index(tmp_path_factory):
     """An index of the small corpus built by the CLI with the fake embedder."""
-    index = tmp_path_factory.mktemp("cli") / "index"
-    r = cli("ingest", CORPUS / "bartz-mini.md", CORPUS / "dsm-mini.md", "--index", index)
-    assert r.returncode == 0, r.stderr
-    return index
+    return cli_small_index(tmp_path_factory.mktemp("cli") / "index")
 
 
 @pytest.mark.parametrize("_filters, args, message", BAD_FILTERS, ids=FILTER_IDS)

@@ -18,7 +18,8 @@ import pytest
 
 from assistant.errors import IndexAccessError, IndexMismatchError
 from reliability_support import (CORPUS, ROOT, assert_one_line_error, assert_same_index,
-                                 assert_served_consistently, base_env, cli, cli_command, opened, ready_chunk_ids,
+                                 assert_served_consistently, base_env, cli, cli_command, cli_small_index, opened,
+                                 ready_chunk_ids,
                                  snapshot, write_corpus)
 
 N_DOCS = 40
@@ -180,10 +181,7 @@ def test_sigkill_during_remove_then_next_ingest_leaves_no_orphans(two_versions, 
 # -- an index built differently ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def _small_index(tmp_path_factory):
-    index = tmp_path_factory.mktemp("small") / "index"
-    r = cli("ingest", CORPUS / "bartz-mini.md", CORPUS / "dsm-mini.md", "--index", index)
-    assert r.returncode == 0, r.stderr
-    return index
+    return cli_small_index(tmp_path_factory.mktemp("small") / "index")
 
 
 @pytest.fixture
