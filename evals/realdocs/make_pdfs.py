@@ -47,6 +47,7 @@ class Doc:
     filed: str
     footer: str
     signed: list[str]
+    meta_title: str = ""   # real filings carry an empty or word-processor title, never the caption
 
 
 DOCS = [
@@ -60,6 +61,7 @@ DOCS = [
                "", "OPINION OF THE COURT", "Argued January 9, 1991", "Decided March 27, 1991"],
         stamp_case="Case 89-1909", doc_no=57, filed="03/27/91",
         footer="OPINION OF THE COURT - No. 89-1909",
+        meta_title="Microsoft Word - 89-1909_Feist_opinion_FINAL.docx",
         signed=["Dated: March 27, 1991", "", "O'CONNOR, J., delivered the opinion of the Court, in which",
                 "REHNQUIST, C. J., and WHITE, MARSHALL, STEVENS, SCALIA, KENNEDY,",
                 "and SOUTER, JJ., joined. BLACKMUN, J., concurred in the judgment."],
@@ -97,7 +99,7 @@ def _fresh(doc: Doc) -> FPDF:
     pdf.set_margins(LEFT_TEXT, TOP, 612 - RIGHT)
     pdf.add_font("Serif", "", str(FONT_DIR / "LiberationSerif-Regular.ttf"))
     pdf.add_font("Serif", "B", str(FONT_DIR / "LiberationSerif-Bold.ttf"))
-    pdf.set_title(doc.footer)
+    pdf.set_title(doc.meta_title)
     pdf.set_creation_date(datetime(2026, 1, 1, tzinfo=timezone.utc))  # reproducible output
     return pdf
 
