@@ -11,7 +11,7 @@ The content stream is written in the order pypdf reads real N.D./C.D. Cal. order
 "1 \\n2 \\n...28 \\n" before the text of each page and "Case ... Page N of M" at its end, as it does for
 the real filings listed in /work/realdocs-local/README.md.
 
-Run: python evals/realdocs/make_pdfs.py   (needs fpdf2 and the Liberation Serif font)
+Run: python evals/realdocs-src/make_pdfs.py   (needs fpdf2 and the Liberation Serif font)
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from fpdf import FPDF
 
 HERE = Path(__file__).resolve().parent
-SRC = HERE.parent / "realdocs-src"
+SRC = HERE
 FONT_DIR = Path("/usr/share/fonts/truetype/liberation")
 
 LINES_PER_PAGE = 28
@@ -167,7 +167,7 @@ def render(doc: Doc) -> Path:
         pdf.set_font("Serif", "", 9)                          # 4. running stamp, written last
         stamp = f"{doc.stamp_case}   Document {doc.doc_no}   Filed {doc.filed}   Page {n} of {total}"
         pdf.text((612 - pdf.get_string_width(stamp)) / 2, 24, stamp)
-    out = HERE / doc.out
+    out = HERE.parent / "realdocs" / doc.out
     pdf.output(str(out))
     return out
 
