@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from . import composer, prompts
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError
-from .linking import Link, Linker, each_mention_focus, focus_documents, names_from_record
+from .linking import Link, Linker, each_mention_focus, focus_documents, names_from_record, with_headings
 from .premise import check as premise_check
 from .profile import ACTIVE as PROFILE
 from .query import Question, read_question
@@ -219,14 +220,29 @@ class Assistant:
         if self._views is None or self._views[0] != sig:
             docs = self.retriever.docs
             self._views = (sig, {sid: d.get("title", "") for sid, d in docs.items()},
-                           {sid for sid, d in docs.items() if d.get("doc_type") in PROFILE.primary_types})
+                           {sid for sid, d in docs.items() if d.get("doc_type") in PROFILE.primary_types
+                            and not self._is_summary(d)})
         return self._views[1], self._views[2]
+
+    def _is_summary(self, record: dict) -> bool:
+        """True for the shipped corpus's documents: written by us from public reporting, so a summary of a
+        statute or ruling, never its text (a user's own copy of the text is the primary document)."""
+        path = str(record.get("path") or "")
+        if not path:
+            return False
+        try:
+            return Path(path).resolve().is_relative_to(Path(self.settings.sources_dir).resolve())
+        except (OSError, ValueError):
+            return False
 
     def _check_premise(self, asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str]) -> None:
         """Say so first when the question takes for granted a year, court, amount or event that the documents it
         is about do not record."""
         about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:3]
-        found = premise_check(asked, {sid: self.document_text(sid) for sid in about}, titles)
+        if not about:
+            return  # a premise is only judged against the documents a question names
+        cited = [c.source_id for c in answer.citations if c.source_id not in about]
+        found = premise_check(asked, {sid: self.document_text(sid) for sid in about + cited}, titles)
         if not found.unsupported:
             return
         answer.premise, answer.premise_missing = "unsupported", found.missing
@@ -248,8 +264,9 @@ class Assistant:
         """Links names in questions to documents; rebuilt when the registry changes."""
         sig = self.retriever.signature
         if self._linker is None or self._linker[0] != sig:
-            docs = [names_from_record({**d, "source_id": sid}) for sid, d in self.retriever.docs.items()
-                    if d.get("hash")]
+            bm = self.retriever.bm25
+            docs = [with_headings(names_from_record({**d, "source_id": sid}), {bm.section_of[r] for r in bm.rows_of(sid)})
+                    for sid, d in self.retriever.docs.items() if d.get("hash")]
             self._linker = (sig, Linker(docs, self.retriever.bm25))
         return self._linker[1]
 

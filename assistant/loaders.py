@@ -359,8 +359,10 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
         if not t:
             continue
         if parts:
-            parts.append("\n\n")
-            offset += 2
+            # a sentence running onto the next page stays one sentence: join mid-sentence page breaks by one line
+            sep = "\n\n" if re.search(r"[.!?:;\"\u201d)\]]\s*$", parts[-1]) else "\n"
+            parts.append(sep)
+            offset += len(sep)
         pages.append((i, offset, offset + len(t)))
         parts.append(t)
         offset += len(t)

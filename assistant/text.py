@@ -39,7 +39,7 @@ def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list
         line_start, pos = pos, pos + len(line)
         body = line.rstrip("\r\n")
         stripped = body.strip()
-        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|") + skip):
+        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|", "___") + skip):
             prev_body = ""
             continue
         continues = (
