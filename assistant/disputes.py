@@ -8,7 +8,7 @@ and the web UI read the same data the same way. A record is a register entry whe
     last_event, last_event_date, as_of, sources  (+ optional confirmed, unconfirmed, part_of, related)
 
 Stable API (the UI builds on it): CLAIMS, Dispute, Coverage, from_records, filter_disputes, known_values,
-coverage, claim_code.
+coverage, claim_code, is_primary_source.
 """
 
 from __future__ import annotations
@@ -33,6 +33,26 @@ CLAIMS: dict[str, str] = {
 # Fields every register entry should fill; `Dispute.missing()` reports the empty ones.
 REQUIRED = ("caption", "court", "docket", "filed", "plaintiffs", "defendants", "claims", "product", "status",
             "last_event", "last_event_date", "as_of", "sources")
+
+
+# Court dockets and documents, official journals and government sites: what a lawyer can check at the source.
+_PRIMARY_HOSTS = re.compile(
+    r"^https?://(?:[a-z0-9-]+\.)*(?:courtlistener\.com|justia\.com|judiciary\.uk|gov\.uk|europa\.eu|govinfo\.gov|"
+    r"congress\.gov|copyright\.gov|loc\.gov|uscourts\.gov|supremecourt\.gov|go\.jp|justiz\.bayern\.de|"
+    r"gesetze-bayern\.de|bundesgerichtshof\.de|nic\.in|ca\.gov)(?:[:/]|$)", re.I)
+# Copies of a judgment or order itself, hosted elsewhere (the decision text is the primary source).
+_DECISION_COPIES = (
+    "courthousenews.com/wp-content/uploads/2026/09/doe-vs-github-ninth-circuit.pdf",
+    "copyrightalliance.org/wp-content/uploads/2025/06/Bartz-v.-Anthropic-Order.pdf",
+    "aifray.com/wp-content/uploads/2025/11/42-O-14139-24-Endurteil.pdf",
+    "archive.org/3/items/scla-v-ai-company-guangzhou-internet-court",
+)
+
+
+def is_primary_source(url: str) -> bool:
+    """True for a court docket or decision, an official journal or a government page (not news or blogs)."""
+    u = str(url or "").strip()
+    return bool(_PRIMARY_HOSTS.match(u)) or any(x in u for x in _DECISION_COPIES)
 
 
 @dataclass(frozen=True)

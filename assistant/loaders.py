@@ -122,7 +122,7 @@ def _check_date(key: str, value: Any, name: str) -> str:
     return text
 
 
-DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published")
+DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "as_of", "last_event_date")
 LIST_KEYS = ("sources", "parties", "issues", "tags")
 
 
