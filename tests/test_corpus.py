@@ -14,8 +14,12 @@ from assistant.disputes import CLAIMS, is_primary_source
 from assistant.loaders import load_path
 
 SOURCES = Path(__file__).parent.parent / "sources"
-# The fact sheets sit beside the checkout in CI (../shared/research); CORPUS_RESEARCH_DIR points elsewhere.
-RESEARCH = Path(os.environ.get("CORPUS_RESEARCH_DIR") or Path(__file__).parent.parent.parent / "shared" / "research")
+# The fact sheets sit beside the checkout (../shared/research, or ../../shared/research from a worktree under wt/);
+# CORPUS_RESEARCH_DIR points elsewhere.
+_CHECKOUT = Path(__file__).resolve().parent.parent
+RESEARCH = Path(os.environ.get("CORPUS_RESEARCH_DIR") or next(
+    (d for d in (_CHECKOUT.parent / "shared" / "research", _CHECKOUT.parent.parent / "shared" / "research") if d.is_dir()),
+    _CHECKOUT.parent / "shared" / "research"))
 FILES = sorted(SOURCES.glob("*.md"))
 REGISTER = sorted((SOURCES / "register").glob("*.md"))
 ALL = FILES + REGISTER
