@@ -1,4 +1,4 @@
-"""Command line: ingest | ask | sources | eval | serve | bench. The only code that prints or exits."""
+"""Command line: ingest | ask | sources | disputes | eval | serve | bench. The only code that prints or exits."""
 
 from __future__ import annotations
 
@@ -234,6 +234,44 @@ def sources_remove(source_id, index):
     a = _assistant(_settings(index))
     n = a.remove(source_id)
     click.echo(f"Removed {source_id} ({n} chunks)")
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry (see README for the fields).")
+@click.option("--status", default=None, help="Only this status (pending, decided, settled, appeal, closed).")
+@click.option("--court", default=None, help="Only courts containing this text, e.g. 'N.D. Cal' or 'Munich'.")
+@click.option("--defendant", default=None, help="Only entries with a defendant containing this text.")
+@click.option("--claim", default=None,
+              help="Only this claim: training, outputs, dmca-1202, trademark, likeness-voice, contract.")
+def disputes(index, as_json, status, court, defendant, claim):
+    """List the register of disputes from the index: caption, court, docket, filing date, status, as-of date."""
+    from . import disputes as reg
+
+    a = _assistant(_settings(index))
+    records = a.sources()
+    every = reg.from_records(records)
+    rows = reg.filter_disputes(every, status=status, court=court, defendant=defendant, claim=claim)
+    if as_json:
+        for d in rows:
+            click.echo(json.dumps(d.to_json(), ensure_ascii=False))
+        return
+    cov = reg.coverage(records)
+    if not every:
+        click.echo("The index has no register entries: ingest sources/ (its register/ folder holds them).")
+        return
+    if not rows:
+        click.echo(f"No disputes match (the register has {len(every)}).")
+        return
+    w = min(60, max(len(d.caption) for d in rows))
+    cw = min(28, max(len(d.court) for d in rows))
+    click.echo(f"{'CAPTION':<{w}}  {'COURT':<{cw}}  {'DOCKET':<24} {'FILED':<10}  {'STATUS':<8}  AS OF")
+    for d in rows:
+        cap = d.caption if len(d.caption) <= w else d.caption[:w - 1] + "…"
+        court_ = d.court if len(d.court) <= cw else d.court[:cw - 1] + "…"
+        docket = d.docket[:24] or "—"
+        click.echo(f"{cap:<{w}}  {court_:<{cw}}  {docket:<24} {d.filed or '—':<10}  {d.status:<8}  {d.as_of}")
+    click.echo(f"{len(rows)} of {len(every)} disputes; the index is current to {cov.current_to or 'an unknown date'}")
 
 
 @main.command("eval")

@@ -136,7 +136,8 @@ def _check_date(key: str, value: Any, name: str) -> str:
     return text
 
 
-DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "lastmod", "updated", "modified")
+DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "as_of", "last_event_date", "lastmod", "updated",
+             "modified")
 LIST_KEYS = ("sources", "parties", "issues", "tags")
 
 
