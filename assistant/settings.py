@@ -34,7 +34,12 @@ class Settings(BaseSettings):
         None, description="LLM server URL; else OPENAI_BASE_URL (openai:) or OLLAMA_HOST (ollama:).")
     llm_api_key: SecretStr | None = Field(
         None, description="API key for the LLM server; else OPENAI_API_KEY. Never logged or shown.")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds an LLM call may take in all (not per read) before falling back.")
+    llm_max_tokens: int = Field(
+        1024, ge=16, description="Tokens an LLM reply may have (sent as max_tokens / num_predict; longer is cut).")
+    llm_max_reply_kb: float = Field(
+        1024.0, gt=0, description="Largest LLM reply read from the server, in KB (framing included); more is cut.")
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
     auth: SecretStr | None = Field(None, description="user:password for the web app (optional; never shown).")
