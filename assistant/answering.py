@@ -110,7 +110,7 @@ class Assistant:
 
     # -- documents ----------------------------------------------------------------------------------------------
     def ingest(self, paths, **kw):
-        """Add or update files, folders or URLs; see indexing.ingest."""
+        """Add or update files, folders or URLs; see indexing.ingest (origin=, replace=, actor=, follow_links=)."""
         from .indexing import ingest
 
         return ingest(self, paths, **kw)
@@ -210,6 +210,10 @@ class Assistant:
                 answer.question = q
             except LLMError as e:
                 answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
+        from .indexing import record_origin
+
+        for c in answer.citations:  # from the registry, so every answerer's citations show it
+            c.origin = record_origin(self.retriever.docs.get(c.source_id), self.settings)
         timings["answer"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         answer.timings = timings

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     max_chunk_chars: int = Field(1000, ge=200, description="Longest chunk, in characters, before a section is split.")
     max_file_mb: float = Field(20.0, gt=0, description="Largest source file accepted, in MB.")
+    max_pages_per_file: int = Field(
+        2000, ge=1, description="Most pages read from one PDF; a longer one is refused before its text is read.")
+    max_chunks_per_file: int = Field(
+        5000, ge=1, description="Most chunks one file may make; a file that makes more is refused.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted, in characters.")
     min_relevance: float = Field(0.30, description="Best passage's cosine similarity below which the answerer refuses.")
     llm: str = Field("extractive", description="extractive | openai:MODEL (OpenAI-compatible server) | ollama:MODEL")
