@@ -154,11 +154,12 @@ class Assistant:
         return self._retriever
 
     # -- documents ----------------------------------------------------------------------------------------------
-    def ingest(self, paths, **kw):
-        """Add or update files, folders or URLs; see indexing.ingest (origin=, replace=, actor=, follow_links=)."""
+    def ingest(self, paths, *, origin: str = "cli", replace: bool = False, actor: str | None = None,
+               follow_links: bool = False, **kw):
+        """Add or update files, folders or URLs; see indexing.ingest for origin, replace, actor and follow_links."""
         from .indexing import ingest
 
-        return ingest(self, paths, **kw)
+        return ingest(self, paths, origin=origin, replace=replace, actor=actor, follow_links=follow_links, **kw)
 
     def sources(self) -> list[dict[str, Any]]:
         """Ready documents' records (no text), sorted by source id."""
@@ -226,6 +227,10 @@ class Assistant:
         t_start = time.perf_counter()
         q = validate_question(question, self.settings.max_question_chars)
         history = validate_history(history, self.settings.max_question_chars)
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50):
+            raise InvalidInputError(f"k is {k!r}: use a whole number of passages from 1 to 50")
+        if filters is not None and not isinstance(filters, dict):
+            raise InvalidInputError(f"Filters are a {type(filters).__name__}, not a mapping of filter: value")
         self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"

@@ -58,6 +58,17 @@ def test_a_bad_history_is_one_clear_error(seeded, history, message):
     assert message in str(e.value) and "\n" not in str(e.value), str(e.value)
 
 
+@pytest.mark.parametrize("kw, message", [
+    ({"k": 0}, "k is 0: use a whole number of passages from 1 to 50"),
+    ({"k": -3}, "k is -3"), ({"k": 10**9}, "k is 1000000000"), ({"k": "5"}, "k is '5'"),
+    ({"filters": "jurisdiction=US"}, "Filters are a str, not a mapping"),
+], ids=["k-0", "k-negative", "k-huge", "k-str", "filters-str"])
+def test_other_request_fields_are_checked_too(seeded, kw, message):
+    with pytest.raises(InvalidInputError) as e:
+        seeded.ask(Q, **kw)
+    assert message in str(e.value), str(e.value)
+
+
 def test_a_good_history_still_shapes_the_follow_up(seeded):
     history = [{"question": "What did Judge Alsup decide about Anthropic?", "answer": "It was fair use [1]."}]
     ans = seeded.ask("And how much did they agree to pay?", history=history)
