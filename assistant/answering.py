@@ -37,18 +37,63 @@ def is_follow_up(question: str) -> bool:
     return has_pronoun and len(content_words(question)) <= 5
 
 
-def validate_question(question: Any, max_chars: int) -> str:
+def validate_question(question: Any, max_chars: int, what: str = "The question") -> str:
     """A usable question, or InvalidInputError saying what is wrong with it."""
     if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("The question is empty: type a question about AI copyright disputes")
+        raise InvalidInputError(f"{what} is empty: type a question about AI copyright disputes")
     q = " ".join(question.split())
     if len(q) > max_chars:
         raise InvalidInputError(
-            f"The question is {len(q):,} characters long; the limit is {max_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)"
+            f"{what} is {len(q):,} characters long; the limit is {max_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)"
         )
+    _check_text(q, what)
     if not re.search(r"\w", q):
-        raise InvalidInputError("The question has no words, only punctuation: type a question")
+        raise InvalidInputError(f"{what} has no words, only punctuation: type a question")
     return q
+
+
+MAX_HISTORY_TURNS = 100  # earlier turns a request may carry (only the last few are used)
+MAX_HISTORY_ANSWER_CHARS = 20_000  # an earlier answer's length (answers are a few sentences)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = text[e.start:e.end].encode("unicode_escape", "backslashreplace").decode("ascii")
+        raise InvalidInputError(f"{what} holds a character that is not valid text ({bad} at position "
+                                f"{e.start + 1}, a lone surrogate): type it again without it") from None
+
+
+def validate_history(history: Any, max_chars: int) -> list[dict[str, str]]:
+    """The earlier turns of a conversation as [{question, answer}], or InvalidInputError naming the first turn
+    that is not usable (a wrong type, an earlier question over the question limit, an over-long answer, text that
+    is not valid Unicode, more than MAX_HISTORY_TURNS turns)."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InvalidInputError(f"The conversation history is a {type(history).__name__}, not a list of "
+                                "{question, answer} turns: start a new conversation")
+    if len(history) > MAX_HISTORY_TURNS:
+        raise InvalidInputError(f"The conversation has {len(history):,} earlier turns; the limit is "
+                                f"{MAX_HISTORY_TURNS}: start a new conversation")
+    out = []
+    for i, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict):
+            raise InvalidInputError(f"Turn {i} of the conversation history is a {type(turn).__name__}, not a "
+                                    "{question, answer} mapping: start a new conversation")
+        q, a = turn.get("question"), turn.get("answer")
+        if q is not None and not isinstance(q, str) or a is not None and not isinstance(a, str):
+            raise InvalidInputError(f"Turn {i} of the conversation history has a question or answer that is not "
+                                    "text: start a new conversation")
+        q = validate_question(q, max_chars, what=f"Earlier question {i} of the conversation") if q else ""
+        a = a or ""
+        if len(a) > MAX_HISTORY_ANSWER_CHARS:
+            raise InvalidInputError(f"Earlier answer {i} of the conversation is {len(a):,} characters long; the "
+                                    f"limit is {MAX_HISTORY_ANSWER_CHARS:,}: start a new conversation")
+        _check_text(a, f"Earlier answer {i} of the conversation")
+        out.append({"question": q, "answer": a})
+    return out
 
 
 class Assistant:
@@ -88,11 +133,12 @@ class Assistant:
         return self._retriever
 
     # -- documents ----------------------------------------------------------------------------------------------
-    def ingest(self, paths, **kw):
-        """Add or update files, folders or URLs; see indexing.ingest."""
+    def ingest(self, paths, *, origin: str = "cli", replace: bool = False, actor: str | None = None,
+               follow_links: bool = False, **kw):
+        """Add or update files, folders or URLs; see indexing.ingest for origin, replace, actor and follow_links."""
         from .indexing import ingest
 
-        return ingest(self, paths, **kw)
+        return ingest(self, paths, origin=origin, replace=replace, actor=actor, follow_links=follow_links, **kw)
 
     def sources(self) -> list[dict[str, Any]]:
         """Ready documents' records (no text), sorted by source id."""
@@ -159,6 +205,11 @@ class Assistant:
         """
         t_start = time.perf_counter()
         q = validate_question(question, self.settings.max_question_chars)
+        history = validate_history(history, self.settings.max_question_chars)
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50):
+            raise InvalidInputError(f"k is {k!r}: use a whole number of passages from 1 to 50")
+        if filters is not None and not isinstance(filters, dict):
+            raise InvalidInputError(f"Filters are a {type(filters).__name__}, not a mapping of filter: value")
         self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"
@@ -186,6 +237,10 @@ class Assistant:
                 answer.question = q
             except LLMError as e:
                 answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
+        from .indexing import record_origin
+
+        for c in answer.citations:  # from the registry, so every answerer's citations show it
+            c.origin = record_origin(self.retriever.docs.get(c.source_id), self.settings)
         timings["answer"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         answer.timings = timings

@@ -86,6 +86,14 @@ def _add(spans: list[tuple[int, int]], body: str, base: int, a: int, b: int) -> 
         spans.append((base + a + lead, base + b - trail))
 
 
+def http_url(url) -> str:
+    """The address when it is an http(s) URL, else '': only these are ever shown or linked."""
+    url = str(url or "").strip()
+    if not re.match(r"^https?://[^\s<>\"'`]+$", url, re.I) or any(ord(ch) < 32 for ch in url):
+        return ""
+    return url
+
+
 TOKENIZER_VERSION = 5  # bump when words()/stem() change: saved BM25 sides are then rebuilt
 
 

@@ -28,7 +28,7 @@ import gradio as gr
 from . import prompts
 from .answering import Assistant
 from .errors import AssistantError, InvalidInputError, LoadError
-from .loaders import decode_text
+from .loaders import decode_text, parse_front_matter
 from .settings import Settings
 from .types import Answer
 
@@ -443,8 +443,6 @@ def check_upload(name: str, data: bytes, max_mb: float) -> str:
 
 def _title_fallback(data: bytes, original: str) -> bytes:
     """Markdown without a title or heading gets its upload name as title (the stored name is generated)."""
-    import yaml
-
     text = data.decode("utf-8-sig", errors="replace")
     m = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", text, re.S)
     body = text[m.end():] if m else text
@@ -456,9 +454,9 @@ def _title_fallback(data: bytes, original: str) -> bytes:
             return data  # unterminated front matter: leave it for the loader to report
         return (f"---\n{title_line}---\n").encode("utf-8") + data
     try:
-        fm = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return data  # the loader reports malformed front matter with its line number
+        fm = parse_front_matter(m.group(1), original)  # bounded: no aliases, no huge or deep YAML
+    except LoadError:
+        return data  # the loader reports it, with its line number
     if isinstance(fm, dict) and fm.get("title"):
         return data
     if fm is not None and not isinstance(fm, dict):
@@ -730,8 +728,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
         conv = normalise_conversation(conv)
         return (conv, render_messages(conv), render_sources(conv, conv["selected"]), *page_state())
 
-    def add_documents(files, progress=gr.Progress()):
+    def add_documents(files, request: gr.Request = None, progress=gr.Progress()):
         files = [f for f in (files or []) if f]
+        actor = getattr(request, "username", None)  # the logged-in user when auth is on
         if not files:
             gr.Warning(f"Choose one or more files first ({UPLOAD_TYPES_TEXT}).")
             return (gr.skip(),) * 9
@@ -747,8 +746,9 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                 lines.append(_upload_line(original, "rejected", esc(e)))
                 continue
             try:
-                report = assistant.ingest([str(staged)], progress=lambda n, t, _name: progress(
-                    (i + n / max(t, 1), total), desc=f"Indexing {original}"))
+                # origin "upload": its own id namespace, never replacing a document of another origin
+                report = assistant.ingest([str(staged)], origin="upload", actor=actor, progress=lambda n, t, _name:
+                                          progress((i + n / max(t, 1), total), desc=f"Indexing {original}"))
             except AssistantError as e:
                 lines.append(_upload_line(original, "rejected", esc(e)))
                 continue
@@ -872,7 +872,7 @@ def ensure_index(assistant: Assistant) -> None:
         return
     src = assistant.settings.sources_dir
     print(f"Index at {assistant.settings.index_dir} is empty: building it from {src}/ ...", file=sys.stderr)
-    report = assistant.ingest([str(src)], show_bar=True)
+    report = assistant.ingest([str(src)], show_bar=True, origin="corpus")
     for path, err in report.failed:
         print(f"Skipped {path}: {err}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)

@@ -425,7 +425,8 @@ def test_chat_in_a_real_browser(page, app, tmp_path):
     assert "zorblatt-note.md: added as" in report
     new_id = page.locator("#aic-upload-report li.aic-up-ok code").inner_text()
     _shot(page, "ui-4-upload")
-    assert (app.index / "uploads" / f"{new_id}.md").exists()
+    assert new_id.startswith("upload/")  # uploads have their own id namespace
+    assert (app.index / "uploads" / f"{new_id.removeprefix('upload/')}.md").exists()
     assert not (app.index / "uploads" / "zorblatt-note.md").exists()
 
     page.get_by_role("tab", name="Chat").click()
