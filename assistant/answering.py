@@ -294,10 +294,9 @@ class Assistant:
         """Say so first when the question takes for granted a year, court, amount or event that the documents it
         is about do not record."""
         about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:3]
-        if not about:
-            return  # a premise is only judged against the documents a question names
-        cited = [c.source_id for c in answer.citations if c.source_id not in about]
-        found = premise_check(asked, {sid: self.document_text(sid) for sid in about + cited}, titles)
+        if not about:  # no named document: judge it against the documents the answer cites
+            about = list(dict.fromkeys(c.source_id for c in answer.citations))[:3]
+        found = premise_check(asked, {sid: self.document_text(sid) for sid in about}, titles)
         if not found.unsupported:
             return
         answer.premise, answer.premise_missing = "unsupported", found.missing

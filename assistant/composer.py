@@ -92,41 +92,41 @@ class Weights:
     """Every weight of the sentence scorer, in one place. Fitted by evals/fit_composer.py on the dev split (see
     the README's quality section for the figures); change them only by re-fitting."""
 
-    sim: float = 3.0           # cosine similarity of sentence and question (the bundled model's own QA signal)
-    sim_gap: float = 2.0       # how far the sentence's similarity is below the best candidate's
-    passage: float = 1.0       # the passage's similarity to the question, relative to the best passage
-    coverage: float = 2.5      # share of the question's (idf-weighted) terms in the sentence
-    coverage_head: float = 0.8  # ... counting the passage's title and section heading too
-    rank: float = 0.6          # 1 / (1 + the passage's retrieval rank)
-    linked: float = 1.2        # the sentence's document is one the question names (by title, party, judge, ...)
-    off_topic: float = -1.0    # the question names documents, and this sentence's is not one of them
-    names_hit: float = 0.4     # the sentence itself contains a name the question uses
+    sim: float = 3.20           # cosine similarity of sentence and question (the bundled model's own QA signal)
+    sim_gap: float = 2.20       # how far the sentence's similarity is below the best candidate's
+    passage: float = 0.89       # the passage's similarity to the question, relative to the best passage
+    coverage: float = 3.57      # share of the question's (idf-weighted) terms in the sentence
+    coverage_head: float = 2.01  # ... counting the passage's title and section heading too
+    rank: float = 0.48          # 1 / (1 + the passage's retrieval rank)
+    linked: float = 1.58        # the sentence's document is one the question names (by title, party, judge, ...)
+    off_topic: float = -1.31    # the question names documents, and this sentence's is not one of them
+    names_hit: float = -0.03     # the sentence itself contains a name the question uses
     # the sentence has the shape of the answer asked for, one weight per kind of question (SHAPES)
-    shape_when: float = 1.5    # a date
-    shape_amount: float = 1.5  # an amount of money, a percentage, a threshold
-    shape_count: float = 1.0   # a number
-    shape_who: float = 0.8     # a name of a person or organisation
-    shape_court: float = 1.0
-    shape_judge: float = 1.0
-    shape_decide: float = 1.0  # a holding: 'held', 'ruled', 'is fair use'
-    shape_status: float = 0.8
-    shape_law: float = 0.8     # an obligation: 'shall', 'must'
-    shape_define: float = 1.2  # a definition: "'X' means"
-    shape_why: float = 0.8     # a reason: 'because', 'due to'
-    shape_respond: float = 0.8  # a response: 'said', 'argued'
-    shape_compare: float = 0.5
-    shape_condition: float = 0.8  # a condition: 'unless', 'provided that'
-    shape_docket: float = 1.2
-    novelty: float = 0.5       # share of the sentence's words that the question does not already use
-    section: float = 0.4       # the section heading is where that kind of answer sits (from the profile)
-    focus_missing: float = -0.5  # "Which judge ...?" and the sentence names no judge
-    asked_month: float = 0.8   # the sentence mentions the month and year the question asks about
-    long: float = -0.4         # more than 60 words
-    short: float = -0.4        # fewer than 7 words
-    question_mark: float = -1.0  # the sentence is itself a question
-    already_said: float = -1.5  # a follow-up: the previous answer already said it
-    primary: float = 0.5       # the question asks what the order/Act/opinion says, and this is that document
-    pair: float = -0.3         # two neighbouring sentences taken together (longer; the answer may be the second)
+    shape_when: float = 1.76    # a date
+    shape_amount: float = 1.55  # an amount of money, a percentage, a threshold
+    shape_count: float = 1.24   # a number
+    shape_who: float = 0.87     # a name of a person or organisation
+    shape_court: float = 1.04
+    shape_judge: float = 1.25
+    shape_decide: float = 0.81  # a holding: 'held', 'ruled', 'is fair use'
+    shape_status: float = 0.99
+    shape_law: float = 0.83     # an obligation: 'shall', 'must'
+    shape_define: float = 1.22  # a definition: "'X' means"
+    shape_why: float = 1.07     # a reason: 'because', 'due to'
+    shape_respond: float = 0.52  # a response: 'said', 'argued'
+    shape_compare: float = 0.55
+    shape_condition: float = 0.69  # a condition: 'unless', 'provided that'
+    shape_docket: float = 1.27
+    novelty: float = 0.53       # share of the sentence's words that the question does not already use
+    section: float = 0.29       # the section heading is where that kind of answer sits (from the profile)
+    focus_missing: float = -0.69  # "Which judge ...?" and the sentence names no judge
+    asked_month: float = 0.83   # the sentence mentions the month and year the question asks about
+    long: float = 0.45         # more than 60 words
+    short: float = -0.41        # fewer than 7 words
+    question_mark: float = -0.92  # the sentence is itself a question
+    already_said: float = -1.28  # a follow-up: the previous answer already said it
+    primary: float = 0.64       # the question asks what the order/Act/opinion says, and this is that document
+    pair: float = 0.94         # two neighbouring sentences taken together (longer; the answer may be the second)
     # assembling the answer
     follow_gap: float = 1.2    # a further sentence is added when its score is within this of the lead's
     max_sentences: int = 3
@@ -253,6 +253,25 @@ def should_refuse(best_sim: float, best_cov: float, min_relevance: float) -> boo
     return best_sim < min_relevance + 0.15 and best_cov < 0.34
 
 
+def _without(text: str, names: list[str]) -> str:
+    for n in names:
+        text = re.sub(re.escape(n), " ", text, flags=re.I)
+    return text
+
+
+def off_subject(q: Question, hits: list[Hit], ctx: Context) -> bool:
+    """True when no passage has the question's words other than its names (related words count): the passages
+    share only a name with it ('What is the capital of Australia?')."""
+    name_stems = {s for m in q.mentions if m.kind not in ("quoted", "described", "provision")
+                  for t in m.tokens for s in content_words(t)}
+    rest = " ".join(t for t in dict.fromkeys(content_words(q.text)) if t not in name_stems and not t.isdigit())
+    terms = term_weights(rest, ctx.stats.idf, ctx.profile.related)
+    if not terms:
+        return False
+    best = max(coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits)
+    return best < 0.05  # nothing at all: a related word or one rare word of the question is enough to go on
+
+
 def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
     """Names in the question that no indexed passage contains (the index knows nothing of them)."""
     out = []
@@ -274,11 +293,15 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     # a question that names an indexed document is about it, even when its wording is far from the text
     named = any(v >= 0.8 for v in ctx.linked.values()) and any(ctx.linked.get(h.chunk.source_id, 0) >= 0.8
                                                                for h in hits)
-    if should_refuse(best_sim, best_cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance - 0.1):
+    if should_refuse(best_sim, best_cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance):
         return refusal(q.text, hits)
+    if off_subject(q, hits, ctx):
+        return refusal(q.text, hits)  # only its names are in the passages: 'What is the capital of Australia?'
     unknown = unknown_names(q, ctx.stats)
-    if len(unknown) >= 2 or (unknown and best_cov < 0.5 and not named):
-        return refusal(q.text, hits)  # the question is about something no document mentions
+    if unknown and not named:
+        known_cov = relevance(_without(probe, unknown), hits, ctx.stats.idf)[1]
+        if len(unknown) >= 2 or known_cov < 0.5:
+            return refusal(q.text, hits)  # the question is about something no document mentions
     cands = candidates(q, hits, ctx)
     if not cands:
         return refusal(q.text, hits)

@@ -25,7 +25,7 @@ EVENTS = [
     ("a conviction", r"\bconvict(?:ed|ion)\b|\bguilty\b", r"\bconvict\w*|\bguilty\b"),
     ("a disbarment", r"\bdisbar\w*", r"\bdisbar\w*"),
     ("a final rule", r"\bfinal rules?\b", r"\bfinal rules?\b"),
-    ("a split decision", r"\b\d\s*[-\u2013]\s*\d\b(?!\d)|\bsplit\b", r"\b\d\s*[-\u2013]\s*\d\b(?!\d)|\bdissent\w*|\bsplit\b"),
+    ("a split decision", r"\bsplit\b", r"\bdissent\w*|\bsplit\b"),
     ("a ruling", r"\b(?:did|has|have) the (?:judge|court|tribunal|jury|panel) (?:rule|decide|hold|find|order)\b|"
      r"\bwhat (?:was|is) the (?:ruling|judgment|verdict|holding|decision)\b",
      r"\b(?:ruled|rules|held|holds|decided|found|granted|denied|dismissed|ruling|judgment|ordered|affirm\w*|"
@@ -125,6 +125,18 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     for word, rx in _CURRENCIES:
         if re.search(rf"\b{word}\b", q.text, re.I) and not re.search(rx, whole, re.I):
             out.missing.append(f"an amount in {word}")
+    for m in re.finditer(r"\b([1-9])\s*[-\u2013]\s*([0-9])\b(?!\d)(?=[^.?]*\b(?:split|vote|decision|ruling|majority|"
+                         r"court|justices|judges|panel)\b)|\b(?:split|voted|ruled)\s+([1-9])\s*[-\u2013]\s*([0-9])\b", q.text, re.I):
+        a, b = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        if not re.search(rf"\b{a}\s*(?:[-\u2013]|to)\s*{b}\b", whole):
+            out.missing.append(f"a {a}-{b} vote")
+    # a party an event is said to have happened to, that the documents never name ('fine Apple')
+    if any(re.search(cue, q.text, re.I) for _w, cue, _r in EVENTS) or re.search(
+            r"\b(?:fine[ds]?|sued|sanction\w*|order\w*|award\w*|enjoin\w*)\s+(?:[A-Z]\w+)", q.text):
+        for m in q.mentions:
+            if m.kind in ("name", "acronym") and m.text not in q.resolved and not all(
+                    re.search(rf"(?<![\w]){re.escape(t)}(?![\w])", low) for t in m.tokens):
+                out.missing.append(m.text)
     for label in _subdivisions(q.text):
         if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
             out.missing.append(label)

@@ -110,10 +110,11 @@ YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 AMOUNT = re.compile(r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|INR|US\$))\s?\d[\d,.]*(?:\s*(?:million|billion|thousand|bn|m|k)\b)?|"
                     r"\b\d[\d,.]*\s*(?:million|billion)\s*(?:dollars|euros|pounds|yen|rupees)?\b", re.I)
 PROVISION = re.compile(r"\b(?:Article|Art\.|Section|Sec\.|Recital|Annex|Rule|Chapter|Title)\s*[0-9IVXL]+[A-Za-z]?"
-                       r"(?:\s*\(\s*\w{1,3}\s*\))*|§+\s*\d+[A-Za-z]?(?:\(\w{1,3}\))*", re.I)
+                       r"(?:\s*\(\s*\w{1,3}\s*\))*|§+\s*\d+[A-Za-z]?(?:\(\w{1,3}\))*|"
+                       r"\b\d{1,2}\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*)?\d+[A-Za-z]?(?:\(\w{1,3}\))*", re.I)
 # Numbers that name one thing: an act (2022/868, 2019/790), a CJEU case (C-250/25), a docket (3:24-cv-05417).
 IDENTIFIER = re.compile(r"\b(?:C-\d{1,4}/\d{2}|\d{4}/\d{1,4}|\d:\d{2}-[a-z]{2}-\d{3,6}(?:-[A-Z]{2,4})*|No\.\s*\d[\d-]{4,})\b")
-QUOTED = re.compile(r"[\"\u201c\u2018']([^\"\u201d\u2019']{3,80})[\"\u201d\u2019']")
+QUOTED = re.compile(r"[\"\u201c]([^\"\u201d]{3,80})[\"\u201d]|(?<!\w)['\u2018]([^'\u2019]{3,80})['\u2019](?!\w)")
 
 
 @dataclass
@@ -150,7 +151,7 @@ def name_tokens(text: str) -> tuple[str, ...]:
     suffixes dropped ('Meta Platforms, Inc.' -> ('meta', 'platforms'))."""
     out = []
     for w in re.findall(r"[\w\u00c0-\u024f]+(?:[.'’][\w]+)*", text):
-        w = re.sub(r"['’]s$", "", w.lower()).strip(".'’")
+        w = re.sub(r"'s$", "", w.lower().replace("\u2019", "'")).strip(".'")
         if not w or w in _SUFFIXES or w in STOPWORDS or w in ("v", "vs", "al", "et", "ors"):
             continue
         out.append(w)
@@ -218,9 +219,10 @@ def mentions_of(question: str) -> list[Mention]:
         if tokens:
             out.append(Mention(m.group(0), tokens, "id"))
     for m in QUOTED.finditer(question):
-        tokens = name_tokens(m.group(1))
+        phrase = m.group(1) or m.group(2)
+        tokens = name_tokens(phrase)
         if tokens:
-            out.append(Mention(m.group(1), tokens, "quoted"))
+            out.append(Mention(phrase, tokens, "quoted"))
     # one mention per token set
     seen: set[tuple[str, ...]] = set()
     uniq = []
@@ -252,6 +254,7 @@ def provision_key(text: str) -> str:
     """A canonical form of a provision, so 'section 512(c)(3)', '§ 512' and '§512.' compare equal ('§512'), and
     'Art. 34' and 'Article 34' do ('article 34')."""
     t = " ".join(text.lower().replace("\u00a7", "§").split())
+    t = re.sub(r"^\d{1,2}\s*u\.?\s?s\.?\s?c\.?\s*", "§", t)  # '17 U.S.C. 512' is '§512'
     m = re.match(r"^(?:§+|sec\.|section|sections)\s*(\d+[a-z]?(?:-\d+)?)", t)
     if m:
         return f"§{m.group(1)}"
