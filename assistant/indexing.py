@@ -115,19 +115,26 @@ def index_lock(index_dir: Path, wait: float = 600.0, notify: Callable[[str], Non
         fh.close()
 
 
-def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = False,
+def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None) -> IngestReport:
-    """Add or update the given files, folders and URLs in the index; bad files are reported and skipped."""
+    """Add or update the given files, folders and URLs in the index; bad files are reported and skipped.
+
+    A SourceDoc (already loaded, e.g. an upload whose metadata the user corrected) is indexed as it is.
+    """
     t_start = time.perf_counter()
     settings = assistant.settings
     report = IngestReport()
-    paths = [str(p) for p in paths]
+    paths = list(paths)
+    loaded = [p for p in paths if isinstance(p, SourceDoc)]
+    paths = [str(p) for p in paths if not isinstance(p, SourceDoc)]
     for s in paths:
         if not s.startswith(("http://", "https://")) and not Path(s).exists() and not Path(s).is_symlink():
             report.failed.append((s, f"No such file or folder: {s}"))
-    items = [(s, r) for s, r in expand(p for p in paths if p.startswith(("http://", "https://"))
-                                       or Path(p).exists() or Path(p).is_symlink())]
+    items: list[tuple[str | SourceDoc, Path | None]] = [
+        (s, r) for s, r in expand(p for p in paths if p.startswith(("http://", "https://"))
+                                  or Path(p).exists() or Path(p).is_symlink())]
+    items += [(doc, None) for doc in loaded]
     lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
     with index_lock(lock_dir, notify=notify):
         store, retriever = assistant.store, assistant.retriever
@@ -178,7 +185,9 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
 
         for n, (name, root) in enumerate(items, start=1):
             try:
-                if name.startswith(("http://", "https://")):
+                if isinstance(name, SourceDoc):
+                    doc, name = name, name.path or name.source_id
+                elif name.startswith(("http://", "https://")):
                     doc = load_url(name, max_mb=settings.max_file_mb)
                 else:
                     doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb)
