@@ -21,7 +21,7 @@ from assistant.errors import InvalidInputError
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from assistant.ui import blocks, server
-from conftest import ROOT, FakeEmbedder
+from conftest import DATA, ROOT, FakeEmbedder
 
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -103,11 +103,17 @@ def _serve(index: Path, **kw):
     return demo, f"http://127.0.0.1:{port}/"
 
 
+REGISTER = DATA / "ui" / "zeta-v-quux.md"  # a register entry, so the Disputes tab has a row
+
+
 @pytest.fixture(scope="module")
 def app(real_index, tmp_path_factory):
-    """The app serving a writable copy of the small real index on a free loopback port."""
+    """The app serving a writable copy of the small real index, plus one register entry, on a loopback port."""
+    from assistant.answering import Assistant
+
     index = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(real_index, index)
+    assert Assistant(Settings(index_dir=index)).ingest([str(REGISTER)]).added == ["register/zeta-v-quux"]
     demo, url = _serve(index)
     try:
         yield SimpleNamespace(url=url, index=index)
@@ -538,19 +544,21 @@ def test_refusal_examples_and_disputes_in_a_real_browser(page):
     _shot(page, "ui-6-refusal")
 
     # disputes: the banner, filter, a row's link, an empty result, a timeline row
-    assert re.search(r"\d+ documents, 1 disputes, current to \d{4}-\d{2}-\d{2}\. Answers are not legal advice",
+    assert re.search(r"6 documents, 1 disputes, current to 2026-09-30\. Answers are not legal advice",
                      page.locator("#aic-banner").inner_text())
     page.get_by_role("tab", name="Disputes").click()
-    page.locator("#aic-disputes a.aic-doclink", has_text="Bartz v. Anthropic (test copy)").click()
+    page.locator("#aic-disputes a.aic-doclink", has_text="Zeta Records Ltd v. Quux AI").click()
+    page.wait_for_selector("#aic-dviewer .aic-viewer-title:has-text('Zeta Records')")
+    assert page.locator("#aic-dviewer h3", has_text="Zeta Records Ltd").count() == 1  # Markdown is rendered
+    page.locator("#aic-dviewer a.aic-xref", has_text="[bartz-mini]").click()  # a cross-reference opens its document
     page.wait_for_selector("#aic-dviewer .aic-viewer-title:has-text('Bartz v. Anthropic')")
-    assert page.locator("#aic-dviewer h4", has_text="Summary").count() == 1  # Markdown is rendered
     page.locator("#aic-d-text textarea, #aic-d-text input").first.fill("no such party")
     page.wait_for_selector("#aic-disputes :text('No disputes match these filters')")
     page.wait_for_selector("#aic-timeline :text('No dated disputes')")
-    page.locator("#aic-d-text textarea, #aic-d-text input").first.fill("bartz")
+    page.locator("#aic-d-text textarea, #aic-d-text input").first.fill("quux")
     page.wait_for_selector("#aic-timeline a.aic-tl-row")
     page.locator("#aic-timeline a.aic-tl-row").first.click()
-    page.wait_for_selector("#aic-dviewer .aic-viewer-title:has-text('Bartz v. Anthropic')")
+    page.wait_for_selector("#aic-dviewer .aic-viewer-title:has-text('Zeta Records')")
     _shot(page, "ui-7-disputes")
 
 

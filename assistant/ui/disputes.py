@@ -8,6 +8,7 @@ import re
 from typing import Any, Iterable
 
 from . import phrases
+from ..errors import InvalidInputError
 from .disputes_adapter import Dispute, coverage, filter_disputes, from_records
 from .render import esc, placeholder, ref_for_doc
 
@@ -15,53 +16,69 @@ __all__ = ["ALL", "SORTS", "Dispute", "from_records", "filter_disputes", "covera
            "render_table", "render_timeline", "render_banner"]
 
 ALL = "All"
-SORTS = {"Latest development": "latest", "Filed (newest first)": "filed", "Decided (newest first)": "decided",
-         "Title (A to Z)": "title"}
-COLUMNS = [("Title", "title"), ("Parties", "parties"), ("Court", "court"), ("Docket", "docket"), ("Filed", "filed"),
-           ("Decided", "decided"), ("Status", "status"), ("Current as of", "current_as_of"),
-           ("Jurisdiction", "jurisdiction")]
-_KINDS = (("filed", "filed", "aic-k-filed"), ("decided", "decided", "aic-k-decided"),
-          ("date", "latest development", "aic-k-latest"))
+SORTS = {"Filed (newest first)": "filed", "Last event (newest first)": "last_event_date",
+         "Caption (A to Z)": "caption"}
+COLUMNS = [("Caption", "caption"), ("Court", "court"), ("Docket", "docket"), ("Filed", "filed"),
+           ("Plaintiffs", "plaintiffs"), ("Defendants", "defendants"), ("Claims", "claim_labels"),
+           ("Status", "status"), ("Last event", "last_event"), ("As of", "as_of"), ("Jurisdiction", "jurisdiction")]
+_KINDS = (("filed", "filed", "aic-k-filed"), ("last_event_date", "last event", "aic-k-latest"))
 
 
-def choices(disputes: Iterable[Dispute]) -> tuple[list[str], list[str]]:
+def choices(entries: Iterable[Dispute]) -> tuple[list[str], list[str]]:
     """The jurisdiction and status choices of the filters (All first)."""
-    ds = list(disputes)
+    ds = list(entries)
     return ([ALL] + sorted({d.jurisdiction for d in ds} - {""}), [ALL] + sorted({d.status for d in ds} - {""}))
 
 
-def shown(disputes: list[Dispute], text: str = "", jurisdiction: str | None = ALL, status: str | None = ALL,
+def shown(entries: list[Dispute], text: str = "", jurisdiction: str | None = ALL, status: str | None = ALL,
           sort: str | None = None) -> list[Dispute]:
-    """The disputes the filters match, in the chosen order."""
-    out = filter_disputes(disputes, text or "", None if jurisdiction in (None, "", ALL) else jurisdiction,
-                          None if status in (None, "", ALL) else status)
-    key = SORTS.get(sort or "", "latest")
-    if key == "title":
-        return sorted(out, key=lambda d: d.title.lower())
-    if key in ("filed", "decided"):
-        dated = sorted((d for d in out if getattr(d, key)), key=lambda d: getattr(d, key), reverse=True)
-        return dated + [d for d in out if not getattr(d, key)]  # undated last, whatever the order
-    return out
+    """The entries the filters match (free text over caption, parties, court, docket, product and id), in the
+    chosen order; entries without the sort date come last."""
+    try:
+        rows = filter_disputes(entries, status=None if status in (None, "", ALL) else status)
+    except InvalidInputError:
+        rows = []  # a status no entry has (the choices come from the entries, so only a stale page sends one)
+    if jurisdiction not in (None, "", ALL):
+        rows = [d for d in rows if d.jurisdiction == jurisdiction]
+    needle = (text or "").strip().lower()
+    if needle:
+        rows = [d for d in rows if needle in " ".join([d.caption, *d.plaintiffs, *d.defendants, d.court, d.docket,
+                                                       d.product, d.source_id]).lower()]
+    key = SORTS.get(sort or "", "filed")
+    if key == "caption":
+        return sorted(rows, key=lambda d: d.caption.lower())
+    dated = sorted((d for d in rows if getattr(d, key)), key=lambda d: getattr(d, key), reverse=True)
+    return dated + [d for d in rows if not getattr(d, key)]
 
 
-def render_table(disputes: list[Dispute], total: int) -> str:
-    """The disputes table: one row per dispute, its title a link to the document; cards on narrow screens."""
-    if not disputes:
+def _cell(d: Dispute, attr: str) -> str:
+    value = getattr(d, attr, "")
+    if isinstance(value, tuple):
+        return "; ".join(value)
+    if attr == "last_event" and d.last_event_date:
+        return f"{d.last_event_date}: {value}" if value else d.last_event_date
+    return str(value or "")
+
+
+def render_table(entries: list[Dispute], total: int) -> str:
+    """The disputes table: one row per entry, its caption a link to the document; cards on narrow screens."""
+    if not entries:
         return placeholder(phrases.DISPUTES_NONE if total else phrases.DISPUTES_EMPTY_INDEX)
     head = "".join(f"<th scope='col'>{esc(label)}</th>" for label, _a in COLUMNS)
     rows = []
-    for d in disputes:
+    for d in entries:
         cells = []
         for label, attr in COLUMNS:
-            value = "; ".join(d.parties) if attr == "parties" else getattr(d, attr, "")
-            if attr == "title":
+            value = _cell(d, attr)
+            if attr == "caption":
                 inner = f"<a class='aic-doclink' href='{ref_for_doc(d.source_id, 'ddoc')}'>{esc(value)}</a>"
                 cells.append(f"<th scope='row' data-label='{esc(label)}'>{inner}</th>")
             else:
                 cells.append(f"<td data-label='{esc(label)}'>{esc(value) or '<span class=aic-dim>—</span>'}</td>")
         rows.append(f"<tr data-id='{esc(d.source_id)}'>{''.join(cells)}</tr>")
-    count = f"{len(disputes)} of {total} disputes" if len(disputes) != total else f"{total} disputes"
-    return (f"<div class='aic-dtable-box' tabindex='0' role='region' aria-label='Disputes table'><table class='aic-dtable'><caption>{esc(count)}</caption>"
+    count = f"{len(entries)} of {total} disputes" if len(entries) != total else f"{total} disputes"
+    return (f"<div class='aic-dtable-box' tabindex='0' role='region' aria-label='Disputes table'>"
+            f"<table class='aic-dtable'><caption>{esc(count)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
 
 
@@ -80,7 +97,7 @@ def _parse_date(s: str) -> _dt.date | None:
 
 
 def render_timeline(disputes: list[Dispute]) -> str:
-    """A timeline with one row per dispute: its title as text above a track with a dot per key date.
+    """A timeline with one row per dispute: its caption as text above a track with a dot per key date.
 
     The line from filing to the latest date is drawn only when the filing date is known; rows without any date
     are listed as such, and every date is also written out, so nothing depends on reading the dots.
@@ -107,7 +124,7 @@ def render_timeline(disputes: list[Dispute]) -> str:
     legend = "".join(f"<span class='aic-tl-key'><span class='aic-tl-dot {cls}'></span>{esc(label)}</span>"
                      for _a, label, cls in _KINDS)
     items = []
-    for d, pts in sorted(rows, key=lambda x: (not x[1], x[1][0][0] if x[1] else _dt.date.max, x[0].title)):
+    for d, pts in sorted(rows, key=lambda x: (not x[1], x[1][0][0] if x[1] else _dt.date.max, x[0].caption)):
         if pts:
             filed = next((p for p in pts if p[1] == "filed"), None)
             track = ""
@@ -121,7 +138,7 @@ def render_timeline(disputes: list[Dispute]) -> str:
         else:
             track, dates = "", phrases.TIMELINE_UNDATED
         items.append(f"<li><a class='aic-tl-row' href='{ref_for_doc(d.source_id, 'ddoc')}'>"
-                     f"<span class='aic-tl-label'>{esc(d.title)}</span>"
+                     f"<span class='aic-tl-label'>{esc(d.caption)}</span>"
                      f"<span class='aic-tl-track' aria-hidden='true'>{track}</span>"
                      f"<span class='aic-tl-dates'>{esc(dates)}</span></a></li>")
     return (f"<div class='aic-timeline'><div class='aic-tl-legend'>{legend}</div>"

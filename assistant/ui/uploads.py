@@ -177,6 +177,8 @@ def with_metadata(doc: SourceDoc, source_id: str, title: str, doc_type: str, jur
     meta = dict(doc.metadata or {})
     meta.update({"id": source_id, "title": title.strip() or doc.title, "type": doc_type.strip() or "article",
                  "jurisdiction": jurisdiction.strip(), "date": date})
+    if meta["type"] in ("case", "dispute") and not meta.get("caption"):
+        meta["caption"] = meta["title"]  # a register entry, so it is listed under Disputes
     if uploaded_by:
         meta["uploaded_by"] = uploaded_by
     out = dataclasses.replace(doc, source_id=source_id, title=meta["title"], doc_type=meta["type"],
