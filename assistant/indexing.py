@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+import numpy as np
+
 from .chunking import chunk_document
 from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
 from .loaders import load_path, load_url, supported_suffix
@@ -115,12 +117,45 @@ def index_lock(index_dir: Path, wait: float = 600.0, notify: Callable[[str], Non
         fh.close()
 
 
+class _Progress:
+    """Ingest progress counted in chunks embedded. The total is the chunks found so far plus, for the files not read
+    yet, their average so far: the figure moves with the embedding work instead of jumping file by file."""
+
+    def __init__(self, files: int, callback: Callable[[int, int, str], None] | None, bar=None):
+        self.files, self.callback, self.bar = files, callback, bar
+        self.read = self.found = self.done = 0
+
+    def file_read(self, chunks: int, name: str) -> None:
+        self.read += 1
+        self.found += chunks
+        self._report(name)
+
+    def embedded(self, chunks: int, name: str) -> None:
+        self.done += chunks
+        self._report(name)
+
+    def total(self) -> int:
+        rest = self.files - self.read
+        estimate = self.found + (self.found / self.read * rest if self.read else 0)
+        return max(int(round(estimate)), self.done)
+
+    def _report(self, name: str) -> None:
+        total = self.total()
+        if self.callback:
+            self.callback(self.done, total, name)
+        if self.bar is not None:
+            self.bar.total, self.bar.n = total, self.done
+            self.bar.refresh()
+
+
 def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None) -> IngestReport:
     """Add or update the given files, folders and URLs in the index; bad files are reported and skipped.
 
     A SourceDoc (already loaded, e.g. an upload whose metadata the user corrected) is indexed as it is.
+    `progress(chunks embedded, chunks in all (estimated until every file is read), file)` is called as the work
+    moves; `show_bar` draws the same figures on stderr (default: when stderr is a terminal).
     """
     t_start = time.perf_counter()
     settings = assistant.settings
@@ -150,11 +185,13 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
         seen_ids: dict[str, str] = {}
         bar = None
         if show_bar is None:
-            show_bar = sys.stderr.isatty() and len(items) > 5
+            show_bar = sys.stderr.isatty()
         if show_bar:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(items), unit="file", desc="Ingesting", file=sys.stderr)
+            bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr)
+        tracker = _Progress(len(items), progress, bar)
+        step = max(2 * settings.embed_batch_size, 64)  # chunks embedded between progress reports
         batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
         batch_chunks = 0
 
@@ -162,9 +199,13 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
             nonlocal batch, batch_chunks
             if not batch:
                 return
-            all_chunks = [c for _d, cs, _u in batch for c in cs]
+            texts = [c.embed_text() for _d, cs, _u in batch for c in cs]
             t0 = time.perf_counter()
-            vecs = assistant.embedder.embed([c.embed_text() for c in all_chunks])
+            parts = []
+            for i in range(0, len(texts), step):
+                parts.append(assistant.embedder.embed(texts[i:i + step]))
+                tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
+            vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
             report.embed_seconds += time.perf_counter() - t0
             try:
                 store.mark_pending([(d, registry.get(d.source_id)) for d, _cs, _u in batch])
@@ -183,7 +224,8 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
                 report.chunks += len(cs)
             batch, batch_chunks = [], 0
 
-        for n, (name, root) in enumerate(items, start=1):
+        for name, root in items:
+            counted = False
             try:
                 if isinstance(name, SourceDoc):
                     doc, name = name, name.path or name.source_id
@@ -208,14 +250,14 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
                         raise LoadError(f"{name}: no text to index after parsing")
                     batch.append((doc, chunks, bool(old and old.get("hash"))))
                     batch_chunks += len(chunks)
+                    tracker.file_read(len(chunks), str(name))
+                    counted = True
                     if batch_chunks >= 512:
                         flush()
             except LoadError as e:
                 report.failed.append((name, str(e)))
-            if bar:
-                bar.update(1)
-            if progress:
-                progress(n, len(items), name)
+            if not counted:
+                tracker.file_read(0, str(name))
         flush()
         retriever.save_cache()
         marker.unlink(missing_ok=True)
