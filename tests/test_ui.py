@@ -386,12 +386,15 @@ def test_no_serious_accessibility_violations(browser, app, width):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_every_control_has_a_label_and_the_keyboard_reaches_everything(page):
-    unlabeled = page.evaluate("""() => Array.from(document.querySelectorAll(
-        'input:not([type=hidden]), textarea, select, button')).filter(e => e.offsetParent !== null)
-        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') &&
-                     !e.getAttribute('aria-labelledby') && !e.textContent.trim() && !e.title)
-        .map(e => e.outerHTML.slice(0, 120))""")
-    assert not unlabeled, unlabeled
+    for tab in ("Disputes", "Add documents", "Chat"):  # every tab's visible controls
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_timeout(300)
+        unlabeled = page.evaluate("""() => Array.from(document.querySelectorAll(
+            'input:not([type=hidden]), textarea, select, button')).filter(e => e.offsetParent !== null)
+            .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') &&
+                         !e.getAttribute('aria-labelledby') && !e.textContent.trim() && !e.title)
+            .map(e => e.outerHTML.slice(0, 120))""")
+        assert not unlabeled, (tab, unlabeled)
     assert page.get_by_role("textbox", name="Your question").count() == 1  # not "Textbox"
 
     def tab_to(selector: str, text: str = "", key: str = "Tab", limit: int = 120) -> None:

@@ -151,6 +151,22 @@ def test_a_malformed_or_unknown_link_gets_one_clear_message(session):
         assert len(found) == 1 and needle in found[0], (query, found)
 
 
+def test_behind_auth_a_link_opens_only_for_its_login(web, session):
+    _msgs, out = _ask(session, "What does Article 4 of the DSM Directive allow?")
+    conv_id = out[3]["current"]
+    again = Session(web.url, auth=(USER, PASSWORD))  # another browser of the same login, e.g. after a restart
+    try:
+        opened = output(again.call(again.fn("load"), [None], query={"c": conv_id}))
+        assert "Article 4" in json.dumps(opened[2]) and opened[1]["ids"] == [conv_id]
+    finally:
+        again.close()
+    with httpx.Client(base_url=web.url, timeout=30) as anonymous:
+        assert anonymous.get("/config").status_code == 401
+        r = anonymous.post("/gradio_api/queue/join", params={"c": conv_id},
+                           json={"data": [None], "fn_index": session.fn("load"), "session_hash": "x" * 12})
+        assert r.status_code == 401
+
+
 # -- item 1 (UI part): replacing a document needs an explicit action, and names who did it ----------------------
 def test_replacing_through_the_ui_is_explicit_and_names_who(web, tmp_path):
     from assistant.answering import Assistant
