@@ -190,6 +190,21 @@ class BM25Index:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(int(r), float(scores[r])) for r in top]
 
+    def sources_with(self, terms: Iterable[str]) -> Counter:
+        """For each document, how many of its live chunks contain every one of the (stemmed) terms."""
+        rows: set[int] | None = None
+        for t in dict.fromkeys(terms):
+            p = self._posting(t)
+            got = set(p[0].tolist()) if p is not None else set()
+            rows = got if rows is None else rows & got
+            if not rows:
+                return Counter()
+        return Counter(self.source_of[r] for r in rows or () if self.alive[r])
+
+    def chunks_of(self, source_id: str) -> int:
+        """How many live chunks a document has."""
+        return len(self.rows_of(source_id))
+
     def df(self, term: str) -> int:
         """How many chunks contain the (stemmed) term (dead rows included until the next freeze)."""
         tid = self.vocab.get(term)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from .profile import ACTIVE as PROFILE
 from .text import sentence_spans
 from .types import Chunk, SourceDoc
 
@@ -79,7 +80,7 @@ def chunk_document(doc: SourceDoc, max_chars: int = 1000) -> list[Chunk]:
 
 def _pack(text: str, a: int, b: int, max_chars: int) -> list[tuple[int, int]]:
     """Group consecutive sentences of text[a:b] into spans of at most max_chars (a longer sentence stands alone)."""
-    spans = sentence_spans(text, a, b)
+    spans = sentence_spans(text, a, b, PROFILE.skip_lines)
     if not spans:
         return []
     out: list[tuple[int, int]] = []

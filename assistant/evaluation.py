@@ -19,7 +19,7 @@ import yaml
 from .errors import AssistantError, EvalSetError
 
 # Metrics where lower is better: their threshold is a ceiling, not a floor.
-CEILINGS = {"forbidden_fact_rate", "false_refusal_rate", "latency_mean_ms", "latency_p95_ms"}
+CEILINGS = {"forbidden_fact_rate", "false_refusal_rate", "false_premise_rate", "latency_mean_ms", "latency_p95_ms"}
 METRIC_HELP = {
     "source_hit_at_1": "first cited/retrieved source is an expected one",
     "source_hit_at_k": "an expected source is among the first k sources",
@@ -29,6 +29,9 @@ METRIC_HELP = {
     "refusal_accuracy": "share of must_refuse cases that were refused",
     "false_refusal_rate": "share of answerable cases that were refused",
     "citation_validity": "share of answers whose quotes are verbatim and whose [n] all resolve",
+    "answer_accuracy": "share of answerable cases with every must_include fact and an expected source cited",
+    "premise_accuracy": "share of expect_premise: unsupported cases flagged as unsupported (or refused)",
+    "false_premise_rate": "share of ordinary answerable cases wrongly flagged as resting on a false premise",
     "latency_mean_ms": "mean seconds per question, in ms",
     "latency_p95_ms": "95th percentile latency, in ms",
 }
@@ -42,10 +45,12 @@ class Turn:
     must_not_include: list[str] = field(default_factory=list)
     must_refuse: bool = False
     filters: dict[str, Any] = field(default_factory=dict)
+    expect_premise: str = ""  # "unsupported": the answer must say its documents record no such thing
 
     @property
     def checked(self) -> bool:
-        return bool(self.expected_sources or self.must_include or self.must_not_include or self.must_refuse)
+        return bool(self.expected_sources or self.must_include or self.must_not_include or self.must_refuse
+                    or self.expect_premise)
 
 
 @dataclass
@@ -92,7 +97,16 @@ def _turn(raw: dict, where: str, defaults_filters: dict) -> Turn:
         must_not_include=_compile(raw.get("must_not_include"), f"{where} must_not_include"),
         must_refuse=bool(raw.get("must_refuse", False)),
         filters={**defaults_filters, **(raw.get("filters") or {})},
+        expect_premise=_premise(raw.get("expect_premise"), where),
     )
+
+
+def _premise(value: Any, where: str) -> str:
+    if value in (None, "", False):
+        return ""
+    if str(value) != "unsupported":
+        raise EvalSetError(f"{where}: expect_premise must be 'unsupported', not {value!r}")
+    return "unsupported"
 
 
 def load_eval_set(path: str | Path) -> EvalSet:
@@ -175,6 +189,9 @@ class CaseResult:
     citations_valid: bool = True
     latency_ms: float = 0.0
     error: str = ""
+    expect_premise: str = ""
+    premise: str = "ok"
+    correct: bool | None = None  # every fact found and an expected source cited (answerable cases)
 
 
 def _rank(expected: list[str], ranked_sources: list[str]) -> int | None:
@@ -220,12 +237,19 @@ def _check_turn(assistant, res: CaseResult, t: Turn, ans, elapsed: float, k: int
     res.citations_valid = not problems
     if problems:
         res.failures.append("invalid citation: " + problems[0])
+    res.expect_premise, res.premise = t.expect_premise, ans.premise
     if t.must_refuse:
         if not ans.refused:
             res.failures.append("answered but must refuse")
         return
-    if ans.refused:
+    if t.expect_premise:
+        if not ans.refused and ans.premise != "unsupported":
+            res.failures.append("false premise not flagged")
+    elif ans.refused:
         res.failures.append("refused an answerable question")
+    elif ans.premise == "unsupported":
+        res.failures.append(f"flagged a false premise that is not one ({', '.join(ans.premise_missing)})")
+    n_failures = len(res.failures)
     if t.expected_sources:
         res.expected_sources = t.expected_sources
         res.rank = _rank(t.expected_sources, res.sources)
@@ -243,6 +267,9 @@ def _check_turn(assistant, res: CaseResult, t: Turn, ans, elapsed: float, k: int
             if re.search(p, ans.text, re.I):
                 res.forbidden_hit = True
                 res.failures.append(f"forbidden fact /{p}/")
+    if not t.expect_premise:
+        res.correct = not ans.refused and not any(
+            f.startswith(("expected source", "missing fact", "forbidden fact")) for f in res.failures[n_failures:])
 
 
 def metrics(results: list[CaseResult], k: int) -> dict[str, float]:
@@ -251,8 +278,11 @@ def metrics(results: list[CaseResult], k: int) -> dict[str, float]:
     facts_total = sum(r.facts_total for r in results)
     forb = [r for r in results if r.has_forbidden]
     refuse = [r for r in results if r.must_refuse]
-    answerable = [r for r in results if not r.must_refuse]
+    answerable = [r for r in results if not r.must_refuse and not r.expect_premise]
     lat = sorted(r.latency_ms for r in results if not r.error)
+    graded = [r for r in results if r.correct is not None and not r.error]
+    premised = [r for r in results if r.expect_premise]
+    ordinary = [r for r in results if not r.must_refuse and not r.expect_premise and not r.error]
     m = {
         "cases": float(len(results)),
         "passed": float(sum(r.passed for r in results)),
@@ -266,6 +296,9 @@ def metrics(results: list[CaseResult], k: int) -> dict[str, float]:
         "false_refusal_rate": _share(sum(r.refused for r in answerable), len(answerable), empty=0.0),
         "citation_validity": _share(sum(r.citations_valid for r in results if not r.error),
                                     len([r for r in results if not r.error])),
+        "answer_accuracy": _share(sum(bool(r.correct) for r in graded), len(graded)),
+        "premise_accuracy": _share(sum(r.refused or r.premise == "unsupported" for r in premised), len(premised)),
+        "false_premise_rate": _share(sum(r.premise == "unsupported" for r in ordinary), len(ordinary), empty=0.0),
         "latency_mean_ms": sum(lat) / len(lat) if lat else 0.0,
         "latency_p95_ms": lat[min(len(lat) - 1, math.ceil(0.95 * len(lat)) - 1)] if lat else 0.0,
     }

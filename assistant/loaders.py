@@ -18,6 +18,11 @@ from .types import SourceDoc
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*$", re.M)
+_TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*\r?\n", re.S)  # Hugo's TOML front matter
+_FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
+_MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]\n]+)\]\((?:[a-z]+:|/|#|\.)[^)\s]*(?:\s+\"[^\"]*\")?\)")
+_HTML_TAG = re.compile(r"</?(?:p|a|div|span|br|img|strong|em|b|i|ul|ol|li|h[1-6]|blockquote|figure|figcaption|"
+                       r"table|tr|td|th|tbody|thead|section|article|iframe|script|style|noscript)\b[^>]*>", re.I)
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a day, or a month or year when that is all that is known
 
 
@@ -108,13 +113,22 @@ def _strict(data: bytes, enc: str, name: str) -> str:
 def _iso(value: Any) -> str:
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()[:10]
-    return str(value)
+    return str(value).strip()
+
+
+# An ISO 8601 date-time as static-site generators write it: '2026-01-08T22:00:57+00:00', '2026-01-08 22:00',
+# '2026-01-08T22:00:57.123Z'. Its day is the date; the full value is kept beside it.
+_ISO_DATETIME = re.compile(r"^(\d{4}-\d{2}-\d{2})[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|[+-]\d{2}:?\d{2})?$", re.I)
 
 
 def _check_date(key: str, value: Any, name: str) -> str:
     text = _iso(value)
+    m = _ISO_DATETIME.match(text)
+    if m:
+        text = m.group(1)
     if not _ISO.match(text):
-        raise LoadError(f"{name}: front matter '{key}' is {value!r}, not a date: write it as YYYY-MM-DD")
+        raise LoadError(f"{name}: front matter '{key}' is {value!r}, not a date: write it as YYYY-MM-DD "
+                        "(an ISO date-time such as 2026-01-08T22:00:57+00:00 is read too)")
     try:
         _dt.date.fromisoformat((text + "-01-01")[:10] if len(text) < 10 else text)
     except ValueError:
@@ -122,7 +136,7 @@ def _check_date(key: str, value: Any, name: str) -> str:
     return text
 
 
-DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published")
+DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "lastmod", "updated", "modified")
 LIST_KEYS = ("sources", "parties", "issues", "tags")
 
 
@@ -130,7 +144,17 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     """Markdown with optional YAML front matter; the cited text is the body after the front matter."""
     meta: dict[str, Any] = {}
     body = text
-    m = _FRONT.match(text)
+    toml_m = _TOML_FRONT.match(text)
+    if toml_m:
+        import tomllib
+
+        try:
+            loaded_toml = tomllib.loads(toml_m.group(1))
+        except tomllib.TOMLDecodeError as e:
+            raise LoadError(f"{name}: malformed TOML front matter: {e}") from None
+        meta = {str(k): v for k, v in loaded_toml.items()}
+        body = text[toml_m.end():]
+    m = None if toml_m else _FRONT.match(text)
     if text.startswith("---") and not m:
         raise LoadError(f"{name}: front matter starts with '---' but has no closing '---' line")
     if m:
@@ -148,7 +172,13 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
         body = text[m.end():]
     for key in DATE_KEYS:
         if meta.get(key) is not None:
-            meta[key] = _check_date(key, meta[key], name)
+            original = meta[key]
+            meta[key] = _check_date(key, original, name)
+            if isinstance(original, _dt.datetime) or (isinstance(original, str) and original.strip() != meta[key]):
+                meta[f"{key}_original"] = original.isoformat() if isinstance(original, _dt.datetime) else original
+    for key in ("tags", "categories", "keywords"):
+        if isinstance(meta.get(key), str):  # 'tags: ai, copyright' means a list
+            meta[key] = [t.strip() for t in meta[key].split(",") if t.strip()]
     for key in LIST_KEYS:
         if key in meta and meta[key] is not None and not isinstance(meta[key], list):
             raise LoadError(f"{name}: front matter '{key}' must be a list, e.g. {key}: [a, b]")
@@ -156,8 +186,9 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     sid = str(meta.get("id") or default_id).strip()
     if not sid:
         raise LoadError(f"{name}: front matter 'id' is empty")
-    h1 = _H1.search(body)
-    title = str(meta.get("title") or (h1.group(1) if h1 else "") or Path(default_id).name)
+    body = plain_markdown(body)
+    h1 = _H1.search(_FENCE.sub(lambda f: "\n" * f.group(0).count("\n"), body))  # a '# comment' in code is no title
+    title = " ".join(str(meta.get("title") or (h1.group(1) if h1 else "") or Path(default_id).name).split())
     url = meta.get("url") or ""
     if not url and isinstance(meta.get("sources"), list) and meta["sources"]:
         url = str(meta["sources"][0])
@@ -170,26 +201,77 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     )
 
 
+def plain_markdown(body: str) -> str:
+    """The text a reader reads: links as their words ('[Article 4](https://...)' -> 'Article 4'), images dropped,
+    and raw HTML in the body (as static-site posts often carry) read as text, so quotes carry no markup."""
+    body = _MD_LINK.sub(lambda m: m.group(1) or "", body)
+    if len(_HTML_TAG.findall(body)) >= 3:
+        import html as _html
+
+        body = re.sub(r"(?is)<(script|style|noscript)\b.*?</\1>", "", body)
+        body = re.sub(r"(?i)<br\s*/?>", "\n", body)
+        body = re.sub(r"(?i)</(?:p|div|li|h[1-6]|blockquote|tr|table|figure|section|article)>", "\n\n", body)
+        body = re.sub(r"(?i)<li\b[^>]*>", "- ", body)
+        body = _HTML_TAG.sub("", body)
+        body = _html.unescape(body).replace("\u00a0", " ")
+        body = re.sub(r"[ \t]+\n", "\n", body)
+        body = re.sub(r"\n{3,}", "\n\n", body)
+    return body
+
+
+def text_title(text: str) -> str:
+    """A plain text's title: a line underlined with === or ---, a 'Title:' line, else the first line that has
+    words (not a page number, a rule or a date alone)."""
+    lines = [ln.strip() for ln in text.splitlines()[:60]]
+    for i, ln in enumerate(lines[:-1]):
+        if ln and re.fullmatch(r"[=\-~*]{3,}", lines[i + 1]) and re.search(r"[A-Za-z]{2,}", ln):
+            return ln.strip("# ")[:200]
+    for ln in lines:
+        m = re.match(r"^(?:title|subject)\s*:\s*(.{3,})$", ln, re.I)
+        if m:
+            return m.group(1).strip()[:200]
+    for ln in lines:
+        if len(re.findall(r"[A-Za-z\u00c0-\u024f]{2,}", ln)) >= 2 or (ln and re.match(r"^§+\s*\d", ln)):
+            return ln.strip("# ")[:200]
+    return next((ln for ln in lines if ln), "")[:200]
+
+
 def parse_text(text: str, name: str = "<text>", default_id: str = "document") -> SourceDoc:
-    """Plain text: the title is the first non-empty line."""
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
-    if not first:
+    """Plain text: the title from a heading line (see text_title)."""
+    if not text.strip():
         raise LoadError(f"{name} is empty: nothing to index")
-    return SourceDoc(source_id=default_id, title=first[:200], text=text, doc_type="text", format="text")
+    return SourceDoc(source_id=default_id, title=text_title(text), text=text, doc_type="text", format="text")
 
 
 def parse_html(html: str, name: str = "<html>", default_id: str = "document", url: str = "") -> SourceDoc:
-    """HTML article: main text only (trafilatura drops navigation, footers, scripts, related boxes)."""
+    """HTML: legal and official pages by their structure (html_reader), articles by their main text (trafilatura
+    drops navigation, footers, scripts and related boxes); superscripts keep their meaning in both."""
+    from .html_reader import html_with_marked_scripts, read_structured
+
+    structured = read_structured(html, url=url)
+    if structured is not None and len(structured.text.split()) >= 5:
+        meta: dict[str, Any] = dict(structured.metadata)
+        meta["title"] = structured.title or Path(default_id).name
+        if structured.date:
+            meta["date"] = structured.date
+        if url:
+            meta["url"] = url
+        return SourceDoc(
+            source_id=default_id, title=meta["title"], text=structured.text, url=url,
+            doc_type=structured.doc_type or "official", date=structured.date,
+            jurisdiction=structured.jurisdiction, metadata=meta, format="markdown",
+        )
     import trafilatura
 
+    marked = html_with_marked_scripts(html)
     text = trafilatura.extract(
-        html, url=url or None, include_comments=False, include_tables=True, favor_precision=True,
+        marked, url=url or None, include_comments=False, include_tables=True, favor_precision=True,
         output_format="txt", deduplicate=False,
     )
     if not text or len(text.split()) < 5:
         raise LoadError(f"{name}: no article text found in the HTML (only navigation or scripts?)")
     meta_obj = trafilatura.extract_metadata(html, default_url=url or None)
-    meta: dict[str, Any] = {}
+    meta = {}
     title = date = ""
     if meta_obj is not None:
         title = meta_obj.title or ""
@@ -239,11 +321,41 @@ def parse_pdf(data: bytes, name: str = "<pdf>", default_id: str = "document") ->
         raise
     except (PdfReadError, Exception) as e:  # pypdf raises several types for broken files
         raise LoadError(f"{name} is a corrupt PDF that cannot be read ({type(e).__name__}: {e})") from None
+    if len(" ".join(texts).split()) < 3:
+        raise LoadError(f"{name}: PDF has no text layer, OCR not supported (scan it to text first)")
+    return _pdf_document(texts, info, default_id)
+
+
+def _pdf_title(info: Any) -> str:
+    """The PDF's own /Title, unless it is a word processor's file name ('Microsoft Word - 89-1909.docx')."""
+    try:
+        title = " ".join(str(info.get("/Title") or "").split())
+    except Exception:
+        return ""
+    if not title or re.search(r"\.(?:docx?|wpd|pdf|rtf|odt|txt)\s*$|^Microsoft Word\b|^untitled", title, re.I):
+        return ""
+    return title if len(title.split()) >= 2 else ""
+
+
+def _first_line_title(text: str, fallback: str) -> str:
+    """The first line that reads like a title: some words, not a number, stamp or address."""
+    for ln in text.splitlines():
+        s = ln.strip()
+        if len(re.findall(r"[A-Za-z]{2,}", s)) >= 3 and not re.match(r"^[\d\W]+$", s):
+            return s[:200]
+    return fallback
+
+
+def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
+    """Cleaned pages (no gutter, stamps, running headers) joined into one text; a court filing's caption gives
+    its title, court, docket, date and judge."""
+    from .filings import clean_pages, read_caption, read_judge, signed_date
+
+    cleaned, stamps = clean_pages(texts)
     parts: list[str] = []
     pages: list[tuple[int, int, int]] = []
     offset = 0
-    for i, t in enumerate(texts, start=1):
-        t = t.strip()
+    for i, t in enumerate(cleaned, start=1):
         if not t:
             continue
         if parts:
@@ -254,16 +366,25 @@ def parse_pdf(data: bytes, name: str = "<pdf>", default_id: str = "document") ->
         offset += len(t)
     text = "".join(parts)
     if len(text.split()) < 3:
-        raise LoadError(f"{name}: PDF has no text layer, OCR not supported (scan it to text first)")
-    title = ""
-    try:
-        title = str(info.get("/Title") or "").strip()
-    except Exception:
-        title = ""
-    if not title:
-        title = next((ln.strip() for ln in text.splitlines() if ln.strip()), Path(default_id).name)[:200]
-    return SourceDoc(source_id=default_id, title=title, text=text, doc_type="pdf", pages=pages, format="pdf",
-                     metadata={"n_pages": len(texts)})
+        raise LoadError(f"{default_id}: PDF has no text layer, OCR not supported (scan it to text first)")
+    head = "\n\n".join(cleaned[:2])
+    cap = read_caption(head)
+    meta: dict[str, Any] = {"n_pages": len(texts)}
+    judge = read_judge("\n\n".join(cleaned[-2:]), head) if cap.kind else ""
+    docket = stamps[0].docket if stamps else cap.docket
+    date = cap.date or (stamps[0].filed if stamps else "") or (signed_date(text[-3000:]) if cap.kind else "")
+    for key, value in (("court", cap.court), ("docket", docket), ("judge", judge), ("parties_caption", cap.parties),
+                       ("document", cap.document), ("filed", stamps[0].filed if stamps else "")):
+        if value:
+            meta[key] = value
+    if cap.parties:
+        meta["parties"] = [p.strip() for p in cap.parties.split(" v. ")]
+    title = cap.title or _pdf_title(info) or _first_line_title(text, Path(default_id).name)
+    if date:
+        meta["date"] = date
+    return SourceDoc(source_id=default_id, title=title[:300], text=text, doc_type=cap.kind or "pdf", pages=pages,
+                     format="pdf", date=date, jurisdiction="US" if cap.court and "United States" in cap.court else "",
+                     metadata=meta)
 
 
 def url_source_id(url: str) -> str:

@@ -2,6 +2,8 @@
 
 REFUSAL = "The sources don't cover this question."
 REFUSAL_CLOSEST = "The closest documents in the index are: {closest}."
+# A question that takes for granted what its documents do not record ('its 2028 ruling'): said before the answer.
+PREMISE_UNSUPPORTED = "The sources record no such thing: {docs} {verb} no mention of {missing}. What they do record:"
 REFUSAL_EMPTY_INDEX = "The index is empty: add documents with `assistant ingest PATH` first."
 LLM_FALLBACK_NOTICE = "The language model could not be used ({reason}); this is the extractive answer instead."
 UNSUPPORTED_REMOVED = "{n} sentence(s) of the model's answer were removed because no cited passage supports them."

@@ -66,6 +66,12 @@ class Retriever:
 
     # -- keeping in step ----------------------------------------------------------------------------------------
     @property
+    def signature(self) -> str | None:
+        """A digest of the visible documents' versions: it changes whenever a document is added, changed or
+        removed (caches built from the registry compare it)."""
+        return self._sig
+
+    @property
     def cache_dir(self) -> Path:
         """Where the BM25 side is saved (always local, also when Chroma is a server)."""
         return Path(self.settings.index_dir) / "bm25"

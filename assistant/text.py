@@ -28,9 +28,10 @@ STOPWORDS = frozenset(
 )
 
 
-def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
+def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Units that sentences never cross: list items, headings and paragraphs; lines wrapped mid-sentence
-    (as in PDFs and hard-wrapped text) are joined back into one unit."""
+    (as in PDFs and hard-wrapped text) are joined back into one unit. Rules, table rows and lines starting
+    with one of `skip` are left out."""
     units: list[list[int]] = []
     pos = start
     prev_body = ""
@@ -38,7 +39,7 @@ def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
         line_start, pos = pos, pos + len(line)
         body = line.rstrip("\r\n")
         stripped = body.strip()
-        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|", "*Information current")):
+        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|") + skip):
             prev_body = ""
             continue
         continues = (
@@ -54,11 +55,13 @@ def _blocks(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in units]
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """(start, end) offsets of the sentences in text[start:end]; list items and headings are kept apart."""
+def sentence_spans(text: str, start: int = 0, end: int | None = None,
+                   skip: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+    """(start, end) offsets of the sentences in text[start:end]; list items and headings are kept apart, and
+    lines starting with one of `skip` are left out."""
     end = len(text) if end is None else end
     spans: list[tuple[int, int]] = []
-    for ua, ub in _blocks(text, start, end):
+    for ua, ub in _blocks(text, start, end, skip):
         body = text[ua:ub]
         b = _BULLET.match(body)
         off = b.end() if b else len(body) - len(body.lstrip())
@@ -83,12 +86,17 @@ def _add(spans: list[tuple[int, int]], body: str, base: int, a: int, b: int) -> 
         spans.append((base + a + lead, base + b - trail))
 
 
-TOKENIZER_VERSION = 4  # bump when words()/stem() change: saved BM25 sides are then rebuilt
+TOKENIZER_VERSION = 5  # bump when words()/stem() change: saved BM25 sides are then rebuilt
 
 
 def words(text: str) -> list[str]:
-    """Lower-cased word tokens (keeps $, §, digits and inner periods like 'u.s')."""
-    return [w.lower().strip(".") for w in _WORD.findall(text)]
+    """Lower-cased word tokens (keeps $, §, digits and inner periods like 'u.s'); a typographic apostrophe is
+    read as a plain one, so "O'Connor" and "O’Connor" are one word."""
+    out = []
+    for w in _WORD.findall(text):
+        w = w.lower().strip(".").replace("\u2019", "'")
+        out.append(w[:-2] if w.endswith("'s") and len(w) > 3 else w)  # "Rural's" is about Rural
+    return out
 
 
 def content_words(text: str) -> list[str]:
@@ -100,8 +108,25 @@ _SUFFIXES = (("ments", 4), ("ment", 4), ("ings", 3), ("ing", 3), ("ies", 3), ("i
              ("es", 3), ("s", 3), ("ly", 4))
 
 
+# British and American spellings of the same word meet ('defence'/'defense', 'licence'/'license').
+_SPELLING = {"defence": "defense", "licence": "license", "licences": "licenses", "licenced": "licensed",
+             "licencing": "licensing", "offence": "offense", "offences": "offenses", "judgement": "judgment",
+             "judgements": "judgments", "favour": "favor", "favoured": "favored", "favourable": "favorable",
+             "honour": "honor", "behaviour": "behavior", "labour": "labor", "colour": "color", "rumour": "rumor",
+             "programme": "program", "programmes": "programs", "catalogue": "catalog", "centre": "center",
+             "authorise": "authorize", "authorised": "authorized", "recognise": "recognize", "recognised":
+             "recognized", "organisation": "organization", "organisations": "organizations", "summarise":
+             "summarize", "criticise": "criticize", "criticised": "criticized", "emphasise": "emphasize",
+             "characterise": "characterize", "memorise": "memorize", "memorised": "memorized", "memorisation":
+             "memorization", "harmonise": "harmonize", "harmonised": "harmonized", "penalise": "penalize",
+             "analyse": "analyze", "analysed": "analyzed", "minimise": "minimize", "utilise": "utilize",
+             "prioritise": "prioritize", "standardise": "standardize", "finalise": "finalize", "finalised":
+             "finalized", "apologise": "apologize", "legalise": "legalize", "authorisation": "authorization"}
+
+
 def stem(w: str) -> str:
     """A light suffix stripper so 'rulings'/'ruled'/'rule' and 'settled'/'settlement' meet."""
+    w = _SPELLING.get(w, w)
     if len(w) <= 3 or not w.isalpha():
         return w
     for suf, min_base in _SUFFIXES:

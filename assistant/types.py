@@ -94,6 +94,8 @@ class Answer:
     notice: str = ""
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    premise: str = "ok"  # "unsupported": the question takes for granted what its documents do not record
+    premise_missing: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form of `ask --json`."""
@@ -103,7 +105,10 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_json() for c in self.citations],
             "mode": self.mode,
+            "premise": self.premise,
         }
+        if self.premise_missing:
+            out["premise_missing"] = self.premise_missing
         if self.refused:
             out["closest"] = self.closest
         if self.notice:

@@ -1,0 +1,565 @@
+"""Hits -> an extractive Answer: every sentence of the retrieved passages is a candidate, scored by a linear model
+over named features (its similarity in meaning to the question, the question's words it covers, whether it has
+the shape of the answer asked for, whether its document is the one the question names, ...); the best leads, up
+to two more that add something follow, and each is cited [n] and checked verbatim against its source.
+
+The weights live in one place, `WEIGHTS`, fitted by `evals/fit_composer.py` on the dev split of the eval sets
+(listwise: the sentences that hold an expected fact should come first). Nothing here names a corpus: layout and
+vocabulary come from a `Profile` (assistant/profile.py).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from . import prompts
+from .citations import quote_in_source
+from .profile import ACTIVE, Profile
+from .query import Question, court_spans
+from .text import content_words, sentence_spans
+from .types import Answer, Citation, Hit
+
+
+class LexicalStats(Protocol):
+    """Corpus statistics the composer weighs question terms with."""
+
+    def idf(self, term: str) -> float: ...
+
+    def df(self, term: str) -> int: ...
+
+
+# -- answer shapes: what a sentence that answers each intent looks like ---------------------------------------------
+_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+SHAPES: dict[str, re.Pattern] = {
+    "when": re.compile(rf"\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b|"
+                       rf"\b\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}\b|\b{_MONTHS},?\s+\d{{4}}\b|"
+                       rf"\b(?:in|on|since|by|until|from|during|early|late|mid-?)\s+(?:19|20)\d{{2}}\b|"
+                       rf"\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"),
+    "amount": re.compile(r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|percent|per cent|%)|"
+                         r"\b(?:USD|EUR|GBP|INR|CNY|RMB|yuan|rupees|euros?|dollars?|pounds)\b|"
+                         r"\b10\^?\d+\b|\b\d[\d,.]*\s*(?:FLOPs?|floating[- ]point)", re.I),
+    "count": re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+                        r"dozens?|hundreds?|thousands?|millions?)\b", re.I),
+    "who": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z.]+|&|of|de|v\.))+"),
+    "court": re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.|\bS\.D\.N\.Y|\bC\.D\. Cal|"
+                        r"\bD\. Del\.|\bCJEU\b|\bLandgericht\b", re.I),
+    "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b", re.I),
+    "decide": re.compile(r"\b(?:ruled|rules|held|holds|hold that|decided|decides|found|finds|granted|grants|denied|"
+                         r"denies|dismissed|dismisses|rejected|rejects|concluded|concludes|awarded|ordered|orders|"
+                         r"approved|affirmed|reversed|upheld|vacated|remanded|enjoined|sustained|infringed|liable|"
+                         r"is fair use|was fair use|not fair use|judgment for|in favou?r of)\b", re.I),
+    "status": re.compile(r"\bas of\b|\bpending\b|\bremains?\b|\bstill\b|\bstatus\b|\bongoing\b|\bin force\b|"
+                         r"\bscheduled\b|\bstayed\b|\bawait\w*\b|\bset for\b|\bnext\b|\bcurrently\b|\bhas not yet\b|"
+                         r"\bappeal\w*\b|\bsettled\b|\bclosed\b", re.I),
+    "law": re.compile(r"\b(?:must|shall|shall not|requires?|required|obliges?|obliged|has to|have to|permits?|"
+                      r"allows?|lets|prohibits?|applies|exempts?|unless|may not|is entitled|are entitled|"
+                      r"provided that|subject to)\b", re.I),
+    "define": re.compile(r"\bmeans\b|\bis defined as\b|\brefers? to\b|\bthe term\b|\bdefin\w*\b|"
+                         r"\b(?:is|are) (?:a|an|the) (?:\w+ ){0,3}(?:that|which|where|whereby|in which|used)\b|"
+                         r"\bshort for\b|\bstands for\b|\bknown as\b", re.I),
+    "why": re.compile(r"\bbecause\b|\bdue to\b|\bowing to\b|\bafter\b|\bfollowing\b|\bprompted\b|\bin response to\b|"
+                      r"\bled to\b|\bover (?:the |its |their )?\w+|\bciting\b|\bon the grounds?\b|\breasons?\b|"
+                      r"\bsince\b|\bas a result\b|\bso that\b|\bin order to\b|\bthe basis\b|\balleg\w*\b|"
+                      r"\bcomplain\w*\b|\bbackl?ash\b|\boutcry\b|\bcriticis\w*\b|\bobject\w*\b", re.I),
+    "respond": re.compile(r"\b(?:said|says|stated|states|responded|responds|replied|replies|answered|statement|"
+                          r"argued|argues|contended|contends|countered|denied|denies|maintain\w*|insist\w*|"
+                          r"pledged|promised|vowed|announced|spokes\w*|in a statement|defended|defends|"
+                          r"moved to|asserted|asserts|claims? that|position)\b", re.I),
+    "compare": re.compile(r"\bwhereas\b|\bwhile\b|\bunlike\b|\bby contrast\b|\bin contrast\b|\bhowever\b|"
+                          r"\bbut\b|\bboth\b|\bsimilar\w*\b|\bdiffer\w*\b|\bdisagree\w*\b|\bcriticis\w*\b", re.I),
+    "condition": re.compile(r"\bunless\b|\bprovided that\b|\bonly (?:if|where|when)\b|\bexcept\b|\bdoes not apply\b|"
+                            r"\bshall not apply\b|\bwhere\b|\bif\b|\bin (?:the )?case\b|\bsubject to\b|"
+                            r"\bunreasonabl\w*|\bprovided\b|\bas long as\b|\bso long as\b", re.I),
+    "docket": re.compile(r"\bNo\.\s*\S*\d|\b\d:\d{2}-cv-\d+|\bdocket\b|\bCase C-\d+|\bMDL\b|\bcase no\b", re.I),
+}
+_NUMBER = re.compile(r"\b\d[\d,.]*\b")
+_XREF = re.compile(r"\s*\[([a-z0-9][a-z0-9/_.-]*[a-z0-9])\]")  # '[kadrey-v-meta]' cross-references in the text
+
+
+# -- the model ---------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Weights:
+    """Every weight of the sentence scorer, in one place. Fitted by evals/fit_composer.py on the dev split (see
+    the README's quality section for the figures); change them only by re-fitting."""
+
+    sim: float = 3.0           # cosine similarity of sentence and question (the bundled model's own QA signal)
+    sim_gap: float = 2.0       # how far the sentence's similarity is below the best candidate's
+    passage: float = 1.0       # the passage's similarity to the question, relative to the best passage
+    coverage: float = 2.5      # share of the question's (idf-weighted) terms in the sentence
+    coverage_head: float = 0.8  # ... counting the passage's title and section heading too
+    rank: float = 0.6          # 1 / (1 + the passage's retrieval rank)
+    linked: float = 1.2        # the sentence's document is one the question names (by title, party, judge, ...)
+    off_topic: float = -1.0    # the question names documents, and this sentence's is not one of them
+    names_hit: float = 0.4     # the sentence itself contains a name the question uses
+    shape: float = 1.2         # the sentence has the shape of an answer asked for (a date for "when" ...)
+    section: float = 0.4       # the section heading is where that kind of answer sits (from the profile)
+    focus_missing: float = -0.5  # "Which judge ...?" and the sentence names no judge
+    asked_month: float = 0.8   # the sentence mentions the month and year the question asks about
+    long: float = -0.4         # more than 60 words
+    short: float = -0.4        # fewer than 7 words
+    question_mark: float = -1.0  # the sentence is itself a question
+    already_said: float = -1.5  # a follow-up: the previous answer already said it
+    primary: float = 0.5       # the question asks what the order/Act/opinion says, and this is that document
+    # assembling the answer
+    follow_gap: float = 1.2    # a further sentence is added when its score is within this of the lead's
+    max_sentences: int = 3
+    list_sentences: int = 5    # lists across documents ("Which cases ...") take one sentence per document
+    prefilter: int = 36        # candidates embedded per question (the best by the cheaper features)
+
+    def vector(self) -> np.ndarray:
+        """The feature weights in FEATURES order."""
+        return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
+
+    def with_vector(self, v: Sequence[float]) -> "Weights":
+        """A copy with the feature weights replaced (the fit writes them this way)."""
+        return Weights(**{**{f.name: getattr(self, f.name) for f in fields(self)},
+                          **{name: float(x) for name, x in zip(FEATURES, v)}})
+
+
+FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
+            "shape", "section", "focus_missing", "asked_month", "long", "short", "question_mark", "already_said",
+            "primary")
+WEIGHTS = Weights()
+
+
+@dataclass
+class Candidate:
+    """One sentence of a retrieved passage, with where it sits and its features."""
+
+    hit: int            # index into the hits
+    start: int          # offsets in the document's text
+    end: int
+    text: str
+    terms: frozenset[str]
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+    vector: np.ndarray | None = None
+
+
+@dataclass
+class Context:
+    """Everything the composer reads besides the question and the hits."""
+
+    stats: LexicalStats
+    document_text: Callable[[str], str]                 # source id -> the full text quotes are checked against
+    embed: Callable[[list[str]], np.ndarray] | None = None  # texts -> unit vectors (the index's embedder)
+    query_vector: np.ndarray | None = None
+    linked: dict[str, float] = field(default_factory=dict)  # source id -> link strength to the question's names
+    titles: dict[str, str] = field(default_factory=dict)    # source id -> title, for cross-references in prose
+    primary: set[str] = field(default_factory=set)          # documents that are primary texts (orders, statutes)
+    history_question: str = ""                               # for a follow-up, the question it follows
+    already_said: set[str] = field(default_factory=set)
+    min_relevance: float = 0.30
+    empty_index: bool = False
+    profile: Profile = ACTIVE
+    weights: Weights = WEIGHTS
+
+
+# -- sentence vectors, cached -------------------------------------------------------------------------------------
+class _VectorCache:
+    """Sentence vectors by text: the same passages come back for related questions."""
+
+    def __init__(self, size: int = 20000):
+        self.size = size
+        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        with self._lock:
+            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
+        if missing:
+            vecs = np.asarray(embed(missing), dtype=np.float32)
+            with self._lock:
+                for t, v in zip(missing, vecs):
+                    self._d[t] = v
+                    if len(self._d) > self.size:
+                        self._d.popitem(last=False)
+        with self._lock:
+            out = []
+            for t in texts:
+                v = self._d.get(t)
+                if v is None:  # evicted meanwhile by another thread
+                    v = np.asarray(embed([t]), dtype=np.float32)[0]
+                self._d.move_to_end(t) if t in self._d else None
+                out.append(v)
+        return np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
+
+
+SENTENCE_VECTORS = _VectorCache()
+
+
+# -- relevance and refusal ----------------------------------------------------------------------------------------
+def term_weights(text: str, idf: Callable[[str], float], related: dict[str, tuple[str, ...]] | None = None
+                 ) -> dict[str, float]:
+    """Content terms of a text weighted by rarity; related words join at 0.6 of their term's weight."""
+    out = {t: idf(t) for t in dict.fromkeys(content_words(text))}
+    for t in list(out) if related else ():
+        for r in related.get(t, ()):
+            out.setdefault(r, 0.6 * out[t])
+    return out
+
+
+def coverage(terms: dict[str, float], sent_terms: set[str] | frozenset[str]) -> float:
+    """Weighted share of the terms present."""
+    total = sum(terms.values())
+    return sum(w for t, w in terms.items() if t in sent_terms) / total if total else 0.0
+
+
+def relevance(question: str, hits: list[Hit], idf) -> tuple[float, float]:
+    """(best dense similarity, best idf-weighted share of question terms found in one passage)."""
+    if not hits:
+        return 0.0, 0.0
+    terms = term_weights(question, idf)
+    best_sim = max(h.dense_score or 0.0 for h in hits)
+    best_cov = max(coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}")))
+                   for h in hits)
+    return best_sim, best_cov
+
+
+def should_refuse(best_sim: float, best_cov: float, min_relevance: float) -> bool:
+    """Refuse when the best passage is neither close in meaning nor shares the question's key terms."""
+    if best_sim < min_relevance:
+        return True
+    return best_sim < min_relevance + 0.15 and best_cov < 0.34
+
+
+def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
+    """Names in the question that no indexed passage contains (the index knows nothing of them)."""
+    out = []
+    for m in q.mentions:
+        stems = [s for t in m.tokens for s in content_words(t)]
+        if m.text not in q.resolved and stems and all(stats.df(s) == 0 for s in stems):
+            out.append(m.text)
+    return out
+
+
+# -- composing ----------------------------------------------------------------------------------------------------
+def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
+    """Lead with the sentence that best answers the question, add what else answers it, cite each [n]."""
+    if not hits:
+        return Answer(question=q.text, refused=True,
+                      text=prompts.REFUSAL_EMPTY_INDEX if ctx.empty_index else prompts.REFUSAL)
+    probe = f"{ctx.history_question} {q.text}".strip() if ctx.history_question else q.text
+    best_sim, best_cov = relevance(probe, hits, ctx.stats.idf)
+    # a question that names an indexed document is about it, even when its wording is far from the text
+    named = any(v >= 0.8 for v in ctx.linked.values()) and any(ctx.linked.get(h.chunk.source_id, 0) >= 0.8
+                                                               for h in hits)
+    if should_refuse(best_sim, best_cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance - 0.1):
+        return refusal(q.text, hits)
+    unknown = unknown_names(q, ctx.stats)
+    if len(unknown) >= 2 or (unknown and best_cov < 0.5 and not named):
+        return refusal(q.text, hits)  # the question is about something no document mentions
+    cands = candidates(q, hits, ctx)
+    if not cands:
+        return refusal(q.text, hits)
+    score(cands, ctx.weights)
+    chosen = select(q, cands, hits, ctx)
+    return cite(q.text, hits, chosen, ctx)
+
+
+def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
+    """Every quotable sentence of the hits, with its features (the costlier ones for the best few only)."""
+    w, prof = ctx.weights, ctx.profile
+    pool: list[Candidate] = []
+    seen: set[tuple[str, int]] = set()
+    for hi, h in enumerate(hits):
+        c = h.chunk
+        for s, e in sentence_spans(c.text, skip=prof.skip_lines):
+            sent = c.text[s:e]
+            key = (c.source_id, c.start + s)
+            if key in seen or len(sent.split()) < 4 or sent.strip() == c.title.strip():
+                continue  # a title line answers nothing
+            seen.add(key)
+            pool.append(Candidate(hi, c.start + s, c.start + e, sent, frozenset(content_words(sent))))
+    if not pool:
+        return []
+    idf = ctx.stats.idf
+    q_terms = term_weights(q.text, idf, prof.related)
+    for t in q.focus:
+        if t in q_terms:
+            q_terms[t] *= 1.6
+    ctx_terms = {}
+    if ctx.history_question:
+        ctx_terms = {t: v * 0.4 for t, v in term_weights(ctx.history_question, idf).items() if t not in q_terms}
+    terms = {**ctx_terms, **q_terms}
+    # Terms found in most candidate sentences (the case name, say) tell them apart less than rarer ones.
+    n = len(pool)
+    local = {t: math.log(1 + n / (1 + sum(t in p.terms for p in pool))) / math.log(1 + n) for t in terms}
+    weighted = {t: v * (0.35 + 0.65 * local[t]) for t, v in terms.items()}
+    top_passage = max((h.dense_score or 0.0) for h in hits) or 1e-6
+    focus_any = set(q.focus) | {r for t in q.focus for r in prof.related.get(t, ())}
+    name_stems = {s for m in q.mentions for t in m.tokens for s in content_words(t)}
+    months = _asked_months(q.text)
+    asks_primary = bool(re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
+                                  r"regulation|directive|statute|text|article|section|report|complaint|guidance|"
+                                  r"letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
+                                  r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.I)
+                        or re.search(r"\baccording to (?:the )?(?:order|opinion|judgment|act|regulation|"
+                                     r"directive|statute|text|report)\b", q.text, re.I))
+    for cand in pool:
+        h = hits[cand.hit]
+        c = h.chunk
+        head = set(content_words(f"{c.title} {c.section}"))
+        f = cand.features
+        f["coverage"] = coverage(weighted, cand.terms)
+        f["coverage_head"] = coverage(weighted, cand.terms | head)
+        f["passage"] = (h.dense_score or 0.0) / top_passage
+        f["rank"] = 1.0 / (1 + cand.hit)
+        link = ctx.linked.get(c.source_id, 0.0)
+        f["linked"] = link
+        f["off_topic"] = 1.0 if ctx.linked and max(ctx.linked.values()) >= 0.8 and link < 0.5 else 0.0
+        f["names_hit"] = 1.0 if name_stems and name_stems & cand.terms else 0.0
+        f["shape"] = min(1.0, sum(1.0 for i in q.intents if i in SHAPES and SHAPES[i].search(cand.text)) /
+                         max(1, len([i for i in q.intents if i in SHAPES])))
+        if "court" in q.intents or "judge" in q.intents:
+            f["shape"] = max(f["shape"], 1.0 if court_spans(cand.text) and "court" in q.intents else 0.0)
+        f["section"] = 1.0 if any(prof.section_matches(i, c.section) for i in q.intents) else 0.0
+        f["focus_missing"] = 1.0 if focus_any and not (focus_any & cand.terms) else 0.0
+        f["asked_month"] = 1.0 if months and _mentions_month(cand.text, months) else 0.0
+        nwords = len(cand.text.split())
+        f["long"] = 1.0 if nwords > 60 else 0.0
+        f["short"] = 1.0 if nwords < 7 else 0.0
+        f["question_mark"] = 1.0 if cand.text.rstrip().endswith("?") else 0.0
+        f["already_said"] = 1.0 if ctx.already_said and any(_flat(cand.text) in s for s in ctx.already_said) else 0.0
+        f["primary"] = 1.0 if asks_primary and c.source_id in ctx.primary else 0.0
+        f["sim"] = f["sim_gap"] = 0.0
+    # The embedding signal for the most promising candidates: one batch per question.
+    cheap = [c for c in pool]
+    cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
+    shortlist = cheap[: w.prefilter]
+    if ctx.embed is not None and ctx.query_vector is not None and shortlist:
+        vecs = SENTENCE_VECTORS.get_many([c.text for c in shortlist], ctx.embed)
+        sims = vecs @ np.asarray(ctx.query_vector, dtype=np.float32)
+        best = float(sims.max())
+        for c, s, v in zip(shortlist, sims, vecs):
+            c.features["sim"] = float(s)
+            c.features["sim_gap"] = float(s) - best
+            c.vector = v
+    else:
+        for c in shortlist:
+            c.features["sim"] = c.features["passage"] * 0.5
+    return shortlist
+
+
+def _cheap_score(c: Candidate, w: Weights) -> float:
+    f = c.features
+    return sum(getattr(w, k) * f.get(k, 0.0) for k in FEATURES if k not in ("sim", "sim_gap"))
+
+
+def score(cands: list[Candidate], w: Weights) -> None:
+    """Each candidate's score: the weighted sum of its features."""
+    vec = w.vector()
+    for c in cands:
+        c.score = float(np.dot(vec, [c.features.get(k, 0.0) for k in FEATURES]))
+
+
+def feature_matrix(cands: list[Candidate]) -> np.ndarray:
+    """Candidates x FEATURES (what the weight fit reads)."""
+    return np.array([[c.features.get(k, 0.0) for k in FEATURES] for c in cands], dtype=np.float64)
+
+
+def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -> list[Candidate]:
+    """The lead sentence, then further sentences that score close to it and say something new. A list across
+    documents ('Which cases ...') takes the best sentence of each document instead."""
+    w = ctx.weights
+    ranked = sorted(cands, key=lambda c: -c.score)
+    lead = ranked[0]
+    across = "list" in q.intents and not ctx.linked or "compare" in q.intents
+    limit = w.list_sentences if across else w.max_sentences
+    chosen = [complete(lead, hits, ctx.profile)]
+    if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not across:
+        return chosen  # the lead sentence brought its list or its explanation: that is the answer
+    docs = {hits[lead.hit].chunk.source_id}
+    for c in ranked[1:]:
+        if len(chosen) >= limit:
+            break
+        if lead.score - c.score > w.follow_gap * (1.5 if across else 1.0):
+            break
+        if any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen) or any(
+                _overlaps(c, x, hits) for x in chosen):
+            continue
+        sid = hits[c.hit].chunk.source_id
+        if across and sid in docs:
+            continue  # one sentence per document in a list across cases
+        docs.add(sid)
+        chosen.append(complete(c, hits, ctx.profile))
+    return chosen
+
+
+def _same_meaning(a: Candidate, b: Candidate) -> bool:
+    """Two sentences that say the same thing in other words ('Justice Blackmun concurs in the judgment.')."""
+    return a.vector is not None and b.vector is not None and float(np.dot(a.vector, b.vector)) > 0.9
+
+
+# A sentence that leans on the one before it ('This means ...', 'That reason ...'), and one that the next explains.
+_ANAPHOR = re.compile(r"^(?:This|That|These|Those|Such|It|They|Its|Their|Accordingly|Thus|Therefore|Hence|"
+                      r"As a result|For (?:that|this|these) reasons?|In (?:that|this) (?:case|way|regard)|"
+                      r"The (?:same|latter|former)|Both|Neither|Instead|Nonetheless|Nevertheless|However)\b")
+_EXPLAINED_BY_NEXT = re.compile(r"^(?:That is|In other words|This means|Put (?:differently|simply)|Specifically|"
+                                r"Namely|Because|For example|For instance|First|The first|One)\b")
+_ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
+                        r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"
+                        r"categories|steps|grounds|claims|questions|options|ways|parts|criteria|principles)\b|"
+                        r"\bas follows\b", re.I)
+
+
+def complete(cand: Candidate, hits: list[Hit], profile: Profile) -> Candidate:
+    """A sentence with what it needs to be understood: the list it introduces, the sentence it leans on
+    ('This was precisely the reason ...'), or the sentences that spell out what it announces ('three
+    different licenses')."""
+    listed = _with_list(cand, hits, profile)
+    if listed is not cand:
+        return listed
+    c = hits[cand.hit].chunk
+    spans = sentence_spans(c.text, skip=profile.skip_lines)
+    rel_s, rel_e = cand.start - c.start, cand.end - c.start
+    idx = next((i for i, (a, b) in enumerate(spans) if a == rel_s), None)
+    if idx is None:
+        return cand
+    start, end = rel_s, rel_e
+    if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(c.text, spans[idx - 1][1], rel_s):
+        start = spans[idx - 1][0]
+    nxt = spans[idx + 1] if idx + 1 < len(spans) else None
+    if nxt and _same_block(c.text, rel_e, nxt[0]):
+        following = c.text[nxt[0]:nxt[1]]
+        if _ANNOUNCES.search(cand.text):
+            end = nxt[1]
+            for a, b in spans[idx + 2:idx + 4]:
+                if b - rel_s > 900 or not _same_block(c.text, end, a):
+                    break
+                end = b
+        elif _EXPLAINED_BY_NEXT.match(following):
+            end = nxt[1]
+    if (start, end) == (rel_s, rel_e) or end - start > 1200:
+        return cand
+    return Candidate(cand.hit, c.start + start, c.start + end, c.text[start:end], cand.terms, cand.features,
+                     cand.score, cand.vector)
+
+
+def _same_block(text: str, a: int, b: int) -> bool:
+    """True when only spaces (no blank line or heading) lie between offsets a and b."""
+    gap = text[a:b]
+    return "\n\n" not in gap and not re.search(r"\n\s*#", gap)
+
+
+def _overlaps(a: Candidate, b: Candidate, hits: list[Hit]) -> bool:
+    return hits[a.hit].chunk.source_id == hits[b.hit].chunk.source_id and a.start < b.end and b.start < a.end
+
+
+def _with_list(cand: Candidate, hits: list[Hit], profile: Profile) -> Candidate:
+    """A lead sentence that introduces a list ('these four factors:') brings the list items with it."""
+    if not cand.text.rstrip().endswith(":"):
+        return cand
+    c = hits[cand.hit].chunk
+    rel_start, rel_end = cand.start - c.start, cand.end - c.start
+    last = rel_end
+    for s, e in sentence_spans(c.text, rel_end, skip=profile.skip_lines):
+        prefix = c.text[c.text.rfind("\n", 0, s) + 1:s]
+        if c.text[last:s].strip(" \t\n-*+0123456789.)") or not re.fullmatch(
+                r"\s*(?:[-*+\u2022]|\d{1,2}[.)]|\(?[a-z0-9]{1,3}\))\s*", prefix):
+            break
+        last = e
+        if last - rel_end > 900:
+            break
+    if last == rel_end:
+        return cand
+    return Candidate(cand.hit, cand.start, c.start + last, c.text[rel_start:last], cand.terms, cand.features,
+                     cand.score, cand.vector)
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+def cite(question: str, hits: list[Hit], chosen: list[Candidate], ctx: Context) -> Answer:
+    """Turn chosen sentences into answer text with [n] markers and verified citations."""
+    lead, rest = chosen[0], sorted(chosen[1:], key=lambda x: (x.hit, x.start))
+    groups: list[list[Candidate]] = []
+    for cand in [lead] + rest:
+        if groups and groups[-1][-1].hit == cand.hit and _adjacent(hits[cand.hit], groups[-1][-1], cand):
+            groups[-1].append(cand)
+        else:
+            groups.append([cand])
+    citations: list[Citation] = []
+    parts: list[str] = []
+    for g in groups:
+        h = hits[g[0].hit]
+        start, end = g[0].start, g[-1].end
+        source_text = ctx.document_text(h.chunk.source_id)
+        quote = source_text[start:end]
+        if not quote or not quote_in_source(quote, source_text, start, end):
+            continue  # never show a citation that does not check out
+        existing = next((c for c in citations if c.source_id == h.chunk.source_id and c.start == start), None)
+        n = existing.n if existing else len(citations) + 1
+        if not existing:
+            m = h.meta
+            citations.append(Citation(
+                n=n, source_id=h.chunk.source_id, title=m.get("title") or h.chunk.title, date=m.get("date", ""),
+                url=m.get("url", ""), path=m.get("path", ""), section=h.chunk.section, quote=quote,
+                score=round(float(h.dense_score or 0.0), 4), type=m.get("doc_type", ""),
+                jurisdiction=m.get("jurisdiction", ""), page=h.chunk.page, start=start, end=end,
+            ))
+        parts.append(f"{prose(' '.join(x.text for x in g), ctx.titles)} [{n}]")
+    if not citations:
+        return refusal(question, hits)
+    return Answer(question=question, text=" ".join(parts), citations=citations, hits=hits)
+
+
+def prose(text: str, titles: dict[str, str]) -> str:
+    """A quoted sentence as answer prose: one line, and '[source-id]' cross-references shown as the document's
+    title (or dropped when the id is unknown). The citation keeps the verbatim quote."""
+    def sub(m: re.Match) -> str:
+        t = titles.get(m.group(1))
+        return f" ({t})" if t else ""
+
+    return re.sub(r"\s+([.,;:])", r"\1", _XREF.sub(sub, _flat(text)))
+
+
+def _adjacent(hit: Hit, a: Candidate, b: Candidate) -> bool:
+    between = hit.chunk.text[a.end - hit.chunk.start:b.start - hit.chunk.start]
+    return b.start >= a.end and between.strip() == "" and "\n" not in between
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
+                "october", "november", "december"]
+
+
+def _asked_months(question: str) -> list[tuple[str, str]]:
+    out = []
+    for m in re.finditer(r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{4})\b", question, re.I):
+        out.append((m.group(2), f"{_MONTH_NAMES.index(m.group(1).lower()) + 1:02d}"))
+    return out
+
+
+def _mentions_month(sentence: str, months: list[tuple[str, str]]) -> bool:
+    low = sentence.lower()
+    return any(f"{y}-{mo}" in sentence or (f"{_MONTH_NAMES[int(mo) - 1]} {y}" in low)
+               or re.search(rf"\b{_MONTH_NAMES[int(mo) - 1]}\s+\d{{1,2}},?\s+{y}\b", low)
+               or re.search(rf"\b\d{{1,2}}\s+{_MONTH_NAMES[int(mo) - 1]}\s+{y}\b", low) for y, mo in months)
+
+
+def refusal(question: str, hits: list[Hit]) -> Answer:
+    """A refusal that names the closest documents and cites nothing."""
+    closest: list[dict[str, Any]] = []
+    for h in hits:
+        if h.chunk.source_id not in {c["source_id"] for c in closest}:
+            closest.append({"source_id": h.chunk.source_id, "title": h.meta.get("title") or h.chunk.title,
+                            "score": round(float(h.dense_score or 0.0), 4)})
+        if len(closest) == 3:
+            break
+    text = prompts.REFUSAL
+    if closest:
+        text += " " + prompts.REFUSAL_CLOSEST.format(
+            closest="; ".join(f"{c['title']} ({c['source_id']})" for c in closest))
+    return Answer(question=question, text=text, refused=True, closest=closest, hits=hits)

@@ -1,0 +1,239 @@
+"""Names in a question -> the documents about them ('NYT' -> The New York Times v. Microsoft, 'Alsup's order' ->
+Bartz v. Anthropic). Built from each document's title and its named fields (parties, judge, aliases), plus how
+often a name runs through a document's text. Knows no document by name: it reads what the registry holds."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Protocol
+
+from .query import Mention, name_tokens
+from .text import STOPWORDS, content_words
+
+# Front-matter fields that name a document's subject (people and organisations a user may call it by).
+NAME_FIELDS = ("parties", "plaintiffs", "defendants", "judge", "judges", "aliases", "short_title", "caption",
+               "also_known_as", "author", "authors", "issuer", "publisher", "docket", "case_number", "court")
+
+
+class LexicalStats(Protocol):
+    """What linking reads from the lexical index."""
+
+    def sources_with(self, terms: Iterable[str]) -> dict[str, int]: ...
+
+    def chunks_of(self, source_id: str) -> int: ...
+
+    def df(self, term: str) -> int: ...
+
+
+@dataclass
+class DocNames:
+    """The names a document answers to."""
+
+    source_id: str
+    title: str
+    title_tokens: frozenset[str]
+    names: list[tuple[str, ...]] = field(default_factory=list)  # parties, judge, aliases, as name tokens
+    acronyms: frozenset[str] = frozenset()
+    lead_acronyms: frozenset[str] = frozenset()  # of the first-named party in a 'X v. Y' title
+    proper: frozenset[str] = frozenset()  # capitalised words of its caption and named fields ('Bartz', 'Alsup')
+
+
+def _field_values(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value if v]
+    if isinstance(value, dict):
+        return [str(v) for v in value.values() if v]
+    return [str(value)]
+
+
+def _acronyms(texts: Iterable[str]) -> set[str]:
+    """Initials of the capitalised runs in names: 'The New York Times Co.' -> 'nyt', 'nytc'."""
+    out: set[str] = set()
+    for t in texts:
+        for run in re.findall(r"(?:[A-Z][\w'’\-]*\.?(?:\s+|$)){2,}", t + " "):
+            toks = [w for w in name_tokens(run)]
+            words = [w.lower() for w in re.findall(r"[A-Z][\w'’\-]*", run)]
+            for seq in (toks, words):
+                # the whole run and its leading words: 'Thomson Reuters Enterprise Centre' -> 'trec', 'tr'
+                for n in range(2, len(seq) + 1):
+                    out.add("".join(w[0] for w in seq[:n]))
+    return {a for a in out if len(a) >= 2}
+
+
+def names_from_record(record: dict[str, Any]) -> DocNames:
+    """A registry record (title and front matter) as the names its document answers to."""
+    fm = record.get("fm")
+    if isinstance(fm, str):
+        try:
+            fm = json.loads(fm or "{}")
+        except ValueError:
+            fm = {}
+    fm = fm if isinstance(fm, dict) else {}
+    title = str(record.get("title") or fm.get("title") or "")
+    names: list[tuple[str, ...]] = []
+    raw_names: list[str] = []
+    caption = re.split(r"\s+(?:v\.?|vs\.?)\s+", title, maxsplit=1)
+    lead = caption[0] if len(caption) == 2 else ""
+    for key in NAME_FIELDS:
+        for v in _field_values(fm.get(key)):
+            if re.match(r"^\s*/|://", v):
+                continue  # static-site 'aliases' are URL paths, not names
+            # 'William Alsup (until 2025-12-31), then Araceli Martínez-Olguín' holds two names
+            for part in re.split(r"[;,]|\bthen\b|\band\b|\(.*?\)", v):
+                toks = name_tokens(part)
+                if toks:
+                    names.append(toks)
+                    raw_names.append(part)
+    return DocNames(source_id=str(record.get("source_id") or ""), title=title,
+                    title_tokens=frozenset(name_tokens(title)), names=names,
+                    acronyms=frozenset(_acronyms([title] + raw_names)),
+                    lead_acronyms=frozenset(_acronyms([lead]) if lead else ()),
+                    proper=frozenset(t for part in raw_names + ([title] if lead else [])
+                                     for w in re.findall(r"\b[A-Z][\w'’\-]+", part) for t in name_tokens(w)))
+
+
+@dataclass
+class Link:
+    """How strongly a question's names point at one document, and why."""
+
+    source_id: str
+    score: float
+    via: str  # title | name | acronym | text
+
+
+class Linker:
+    """Links question mentions to documents. Rebuilt when the registry changes (cheap: names only)."""
+
+    def __init__(self, docs: Iterable[DocNames], stats: LexicalStats):
+        self.docs = list(docs)
+        self.stats = stats
+        # name token -> documents whose caption ('X v. Y' title) or named fields (parties, judge) hold it
+        self.vocab: dict[str, set[str]] = {}
+        for d in self.docs:
+            for t in d.proper:
+                self.vocab.setdefault(t, set()).add(d.source_id)
+
+    def lowercase_mentions(self, question: str, known: list[Mention]) -> list[Mention]:
+        """Names typed in lower case ('what did alsup rule in the anthropic books case'): words of the question
+        that are rare names of a few documents, not words most documents use."""
+        have = {t for m in known for t in m.tokens}
+        n_docs = max(len(self.docs), 1)
+        out: list[Mention] = []
+        # 'gema v openai': a caption typed in lower case names one case, even when one side is a common name
+        for m in re.finditer(r"\b([a-z][\w'’\-]+)\s+(?:v|vs)\.?\s+([a-z][\w'’\-]+)\b", question):
+            toks = tuple(t for g in m.groups() for t in name_tokens(g))
+            if len(toks) == 2 and any(t in self.vocab for t in toks) and not set(toks) <= have:
+                out.append(Mention(m.group(0), toks, "lower"))
+                have |= set(toks)
+        for w in re.findall(r"[\w\u00c0-\u024f'’.\-]+", question):
+            tok = re.sub(r"['’]s$", "", w.lower()).strip(".'’-")
+            if (tok and tok not in have and w == w.lower() and len(tok) >= 3 and tok in self.vocab
+                    and len(self.vocab[tok]) <= 3 and not tok.isdigit() and tok not in STOPWORDS
+                    and len(self.stats.sources_with(content_words(tok))) <= max(3, 0.5 * n_docs)):
+                out.append(Mention(tok, (tok,), "lower"))
+                have.add(tok)
+        return out
+
+    def _weight(self, token: str) -> float:
+        stems = content_words(token)
+        df = max((self.stats.df(s) for s in stems), default=0)
+        return 1.0 / math.log(2 + df)
+
+    def _match(self, m: Mention, d: DocNames) -> tuple[float, str]:
+        toks = set(m.tokens)
+        if not toks:
+            return 0.0, ""
+        w = {t: self._weight(t) for t in toks}
+        total = sum(w.values())
+        in_title = sum(w[t] for t in toks if t in d.title_tokens) / total
+        best, via = 0.0, ""
+        if in_title >= 0.999:
+            best, via = 1.0, "title"
+        elif in_title >= 0.5 and len(toks) >= 2:
+            best, via = 0.6 * in_title, "title"
+        for name in d.names:
+            share = sum(w[t] for t in toks if t in name) / total
+            if share >= 0.999 and best < 0.9:
+                best, via = 0.9, "name"
+            elif share >= 0.5 and len(toks) >= 2 and best < 0.5 * share:
+                best, via = 0.5 * share, "name"
+        if m.kind == "acronym":
+            a = m.text.lower().replace(".", "").rstrip("s")
+            if a in d.lead_acronyms and best < 1.0:
+                best, via = 1.0, "acronym"  # the first-named party of 'X v. Y': the case is named after it
+            elif a in d.acronyms and best < 0.8:
+                best, via = 0.8, "acronym"
+        return best, via
+
+    def link(self, mentions: list[Mention]) -> list[Link]:
+        """Documents the mentions point at, strongest first. A document's score is the mean over the question's
+        mentions of how well it matches each, so 'Getty ... Stability' prefers the Getty documents to another
+        Stability case; a mention that fits many documents equally ('OpenAI') counts for less."""
+        per = [links for links in self.per_mention(mentions) if links]
+        if not per:
+            return []
+        total: dict[str, float] = {}
+        via: dict[str, str] = {}
+        for links in per:
+            for l in links:
+                total[l.source_id] = total.get(l.source_id, 0.0) + l.score / len(per)
+                if l.source_id not in via or l.via != "text":
+                    via[l.source_id] = l.via
+        return sorted((Link(sid, round(v, 4), via[sid]) for sid, v in total.items()), key=lambda x: -x.score)
+
+    def per_mention(self, mentions: list[Mention]) -> list[list[Link]]:
+        """For each mention, the documents it matches, strongest first (an empty list when none)."""
+        out = []
+        for m in mentions:
+            scored: dict[str, Link] = {}
+            for d in self.docs:
+                s, via = self._match(m, d)
+                if s > 0:
+                    scored[d.source_id] = Link(d.source_id, s, via)
+            for sid, s in self._text_links(m).items():
+                if sid not in scored or scored[sid].score < s:
+                    scored[sid] = Link(sid, s, "text")
+            if not scored:
+                out.append([])
+                continue
+            top = max(l.score for l in scored.values())
+            tied = sum(l.score >= 0.85 * top for l in scored.values())
+            spread = 1.0 if tied <= 3 else 0.6
+            out.append(sorted((Link(l.source_id, round(l.score * spread, 4), l.via) for l in scored.values()),
+                              key=lambda x: -x.score))
+        return out
+
+    def _text_links(self, m: Mention) -> dict[str, float]:
+        """Documents whose text keeps coming back to the name: a share of their chunks mention it."""
+        stems = [s for t in m.tokens for s in content_words(t)]
+        if not stems:
+            return {}
+        counts = self.stats.sources_with(stems)
+        out = {}
+        for sid, n in counts.items():
+            share = n / max(self.stats.chunks_of(sid), 1)
+            if n >= 2:
+                out[sid] = round(0.5 * min(1.0, 2 * share), 4)
+        return out
+
+
+def focus_documents(links: list[Link], floor: float = 0.5, ratio: float = 0.8, limit: int = 3) -> list[str]:
+    """The documents a question is about: the strongest links, when they are strong."""
+    if not links or links[0].score < floor:
+        return []
+    top = links[0].score
+    return [l.source_id for l in links if l.score >= max(floor, ratio * top)][:limit]
+
+
+def each_mention_focus(per_mention: list[list[Link]], floor: float = 0.8) -> list[str]:
+    """The best document of each mention ('the Bartz and Kadrey rulings' -> one document for each)."""
+    out: list[str] = []
+    for links in per_mention:
+        if links and links[0].score >= floor and links[0].source_id not in out:
+            out.append(links[0].source_id)
+    return out

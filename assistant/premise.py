@@ -1,0 +1,118 @@
+"""False premises: a question that presupposes a year, court, amount or event that the documents it is about do
+not record ('What did the Ninth Circuit hold in its 2028 ruling in Andersen v. Stability?'). The answer then says
+the sources record no such thing, before what they do record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .query import Question, court_key, court_spans
+
+# Events a question can take for granted; each with the word stems a document would use for it.
+# (what the question takes for granted, how a question says it, how a document would record it)
+EVENTS = [
+    ("a verdict", r"\bverdicts?\b", r"\bverdicts?\b|\bjury (?:found|awarded|returned)"),
+    ("a jury", r"\bjury\b|\bjurors?\b", r"\bjury\b|\bjurors?\b"),
+    ("a fine", r"\bfined?\b|\bfines\b|\bpenalt(?:y|ies)\b", r"\bfined?\b|\bfines\b|\bpenalt(?:y|ies)\b"),
+    ("a settlement", r"\bsettle(?:d|ment|ments)?\b", r"\bsettl\w*"),
+    ("an injunction", r"\binjunctions?\b|\benjoin(?:ed)?\b", r"\binjunct\w*|\benjoin\w*"),
+    ("damages", r"\bdamages\b", r"\bdamages\b"),
+    ("a payment", r"\b(?:have|had|has|ordered|made|forced|required) to pay\b|\bpaid (?:to|out)\b",
+     r"\bpa(?:y|id|ys|ying|yment)\b|\bdamages\b|\bsettl\w*|\baward\w*"),
+    ("a reversal", r"\brevers(?:ed|al|e)\b|\boverturn\w*", r"\brevers\w*|\boverturn\w*|\bvacat\w*"),
+    ("an affirmance", r"\baffirm(?:ed|ance|s)?\b|\bupheld\b", r"\baffirm\w*|\bupheld\b|\buphold\w*"),
+    ("a conviction", r"\bconvict(?:ed|ion)\b|\bguilty\b", r"\bconvict\w*|\bguilty\b"),
+]
+# Courts a question describes rather than names, and what a document says when one of them ruled.
+GENERIC_COURTS = [
+    (r"^(?:the )?(?:appeals? court|appellate court|court of appeals?|circuit court)$",
+     r"\bappeal\w*|\bcircuit\b|\bappellate\b|\bcir\."),
+    (r"^(?:the )?(?:district court|trial court|lower court)$", r"\bdistrict\b|\btrial\b|\blower court\b|\bD\. ?[A-Z]"),
+]
+
+
+@dataclass
+class Premise:
+    """What the question takes for granted that its documents do not record."""
+
+    missing: list[str] = field(default_factory=list)
+    checked: list[str] = field(default_factory=list)  # source ids the premise was checked against
+
+    @property
+    def unsupported(self) -> bool:
+        return bool(self.missing)
+
+
+def _has_year(year: str, text: str) -> bool:
+    return re.search(rf"(?<!\d){year}(?!\d)", text) is not None
+
+
+def _court_in(court: str, text: str, low: str) -> bool:
+    key = court_key(court)
+    if key.startswith("circuit:"):
+        n = int(key.split(":")[1])
+        words = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
+                 8: "eighth", 9: "ninth", 10: "tenth", 11: "eleventh", 0: "federal", -1: "d\\.?c\\.?"}
+        nums = {1: "1st", 2: "2(?:n?d)", 3: "3(?:r?d)", 4: "4th", 5: "5th", 6: "6th", 7: "7th", 8: "8th", 9: "9th",
+                10: "10th", 11: "11th", 0: "fed\\.", -1: "d\\.c\\."}
+        return re.search(rf"\b(?:{words.get(n, '')}|{nums.get(n, '')})\s+cir(?:cuit|\.)", low) is not None
+    if key == "jury":
+        return "jury" in low
+    first = court.split()[0]
+    if re.fullmatch(r"[A-Z][a-z]+", first) and first.lower() not in ("supreme", "district", "high", "court", "federal",
+                                                                       "regional", "higher", "appeals", "circuit"):
+        return first.lower() in low  # 'Munich court': the document must name Munich (or say München)
+    return key in " ".join(low.split())
+
+
+def _amount_in(amount: str, text: str) -> bool:
+    m = re.search(r"(\d[\d,.]*)\s*(million|billion|thousand|bn|m|k)?", amount, re.I)
+    if not m:
+        return True
+    num = m.group(1).replace(",", "").rstrip(".")
+    scale = (m.group(2) or "").lower()
+    scale = {"bn": "billion", "m": "million", "k": "thousand"}.get(scale, scale)
+    if scale:
+        return re.search(rf"(?<![\d.]){re.escape(num)}\s*(?:{scale}|{scale[0]}n?\b)", text, re.I) is not None
+    digits = re.sub(r"\D", "", num)
+    return digits in re.sub(r"(?<=\d)[,.](?=\d{3})", "", text)
+
+
+def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = None) -> Premise:
+    """The question's years, courts, amounts and events that none of the given documents' texts records.
+
+    `texts` are the documents the question is about (source id -> full text). With no document to check
+    against, nothing is flagged: a premise is only judged against the documents it is about."""
+    out = Premise(checked=list(texts))
+    if not texts:
+        return out
+    whole = "\n".join(texts.values()) + "\n" + "\n".join((titles or {}).get(s, "") for s in texts)
+    low = whole.lower()
+    for y in dict.fromkeys(q.years):
+        if not _has_year(y, whole):
+            out.missing.append(y)
+    for c in dict.fromkeys(q.courts):
+        generic = next((rx for pat, rx in GENERIC_COURTS if re.match(pat, c.lower())), None)
+        if generic is not None:
+            if not re.search(generic, whole, re.I):
+                out.missing.append(f"the {c.lower().removeprefix('the ')}")
+            continue
+        if not _court_in(c, whole, low):
+            out.missing.append(c if c.lower() == "jury" else f"the {c}" if not c.lower().startswith("the ") else c)
+    for a in dict.fromkeys(q.amounts):
+        if not _amount_in(a, whole):
+            out.missing.append(a)
+    for what, cue, recorded in EVENTS:
+        if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not re.search(recorded, whole, re.I):
+            out.missing.append(what)
+    # a jury and its verdict are one thing missing, not two
+    if "a jury" in out.missing and "a verdict" in out.missing:
+        out.missing.remove("a jury")
+    return out
+
+
+def _presupposes_not(question: str, rx: str) -> bool:
+    """'Has there been a settlement?' asks whether; it takes nothing for granted."""
+    return bool(re.match(r"^\s*(?:has|have|is|are|was|were|did|does|do|will|would|could|can)\b.*?(?:any|a|an|yet|"
+                         r"ever)\b", question, re.I)) and bool(re.search(rx, question, re.I))
