@@ -29,7 +29,8 @@ MAX_TURNS = 100  # answers per conversation
 MAX_CONVERSATIONS = 5000  # in the whole store; the least recently used are pruned beyond this
 MAX_ANSWER_BYTES = 512 * 1024
 MAX_BROWSER_IDS = 50  # conversation ids one browser keeps in its list
-_ANSWER_FIELDS = {"question", "text", "citations", "refused", "closest", "mode", "notice", "hits", "timings"}
+_ANSWER_FIELDS = {"question", "text", "citations", "refused", "closest", "mode", "notice", "hits", "timings",
+                  "premise", "premise_missing"}
 _HIDDEN_CITATION_FIELDS = ("path",)  # server paths never reach the browser
 
 
@@ -60,6 +61,8 @@ def turn_record(answer: Answer, filters: dict[str, Any] | None = None) -> dict[s
     return {
         "question": answer.question, "answer": answer.text, "refused": answer.refused, "citations": citations,
         "closest": closest, "notice": answer.notice, "mode": answer.mode, "filters": dict(filters or {}),
+        # the answer text itself says when the question's premise is unsupported; kept for feedback and eval cases
+        "premise": getattr(answer, "premise", "ok"), "premise_missing": list(getattr(answer, "premise_missing", [])),
         "extra": extra,
     }
 

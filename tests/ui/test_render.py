@@ -78,17 +78,19 @@ def test_answer_records_carry_no_server_path():
 def test_unknown_answer_fields_are_shown_as_notes():
     @dataclass
     class NewerAnswer(Answer):
-        premise: str = ""
+        caveat: str = ""
         confidence: float = 0.0
         internal: object = None
 
-    ans = NewerAnswer(question="q", text="Paid [1].", citations=[_citation(1)], premise="The question assumes a trial.",
-                      confidence=0.5, internal=object())
+    ans = NewerAnswer(question="q", text="Paid [1].", citations=[_citation(1)], caveat="The ruling is on appeal.",
+                      confidence=0.5, internal=object(), premise="unsupported", premise_missing=["2028"])
     turn = turn_record(ans)
-    assert turn["extra"] == {"premise": "The question assumes a trial.", "confidence": 0.5}
-    assert "Premise: The question assumes a trial\\." in render.render_answer(0, turn)
-    assert "Premise:</b> The question assumes a trial." in render.render_sources({"turns": [turn]})
-    assert "Premise: The question assumes a trial." in render.plain_text(turn)
+    assert turn["extra"] == {"caveat": "The ruling is on appeal.", "confidence": 0.5}
+    assert turn["premise"] == "unsupported" and turn["premise_missing"] == ["2028"]  # kept, said by the text
+    assert "Caveat: The ruling is on appeal\\." in render.render_answer(0, turn)
+    assert "Caveat:</b> The ruling is on appeal." in render.render_sources({"turns": [turn]})
+    assert "Caveat: The ruling is on appeal." in render.plain_text(turn)
+    assert "Premise" not in render.render_answer(0, turn_record(Answer(question="q", text="Paid.")))
 
 
 def test_plain_text_copy_has_markers_then_numbered_sources():
