@@ -478,7 +478,9 @@ def test_upload_with_edited_metadata(page, app, tmp_path):
 
     # the same id again needs the explicit replace action
     doc.write_text(UPLOAD_FACT.replace("42 million", "43 million"))
-    _choose_files(page, doc)
+    doc.write_text(doc.read_text().replace("# Zorblatt Tribunal fines Quuxcorp", "# Zorblatt v. Quuxcorp"))
+    _choose_files(page, doc)  # the proposed id is taken: the form says so before anything is indexed
+    page.get_by_text("an uploaded document already has this id").wait_for()
     page.get_by_label("ID of zorblatt_note.md").fill("zorblatt-v-quuxcorp")
     page.locator("#aic-add").click()
     page.wait_for_selector("#aic-upload-report li.aic-up-bad", timeout=90_000)
@@ -547,7 +549,7 @@ def test_refusal_examples_and_disputes_in_a_real_browser(page):
     _shot(page, "ui-6-refusal")
 
     # disputes: the banner, filter, a row's link, an empty result, a timeline row
-    assert re.search(r"6 documents, 1 disputes, current to 2026-09-30\. Answers are not legal advice",
+    assert re.search(r"6 documents, 1 dispute, current to 2026-09-30\. Answers are not legal advice",
                      page.locator("#aic-banner").inner_text())
     page.get_by_role("tab", name="Disputes").click()
     page.locator("#aic-disputes a.aic-doclink", has_text="Zeta Records Ltd v. Quux AI").click()

@@ -291,6 +291,7 @@ class ChatApp:
             gr.Warning(phrases.UPLOAD_CHOOSE.format(types=uploads.UPLOAD_TYPES_TEXT))
             return gr.skip(), gr.skip(), gr.skip()
         uploads.clear_pending(self.pending_dir)
+        recs = {r["source_id"]: r for r in self.records()}
         proposals, lines = [], []
         try:
             for src in paths:
@@ -298,6 +299,9 @@ class ChatApp:
                 try:
                     staged = uploads.stage_upload(src, original, self.pending_dir, self.settings.max_upload_mb)
                     p = uploads.propose(staged, original, self.settings.max_file_mb)
+                    if p.source_id in recs:
+                        p.existing_title = str(recs[p.source_id].get("title", ""))
+                        p.notes.append(phrases.UPLOAD_ID_TAKEN.format(title=p.existing_title))
                 except AssistantError as e:
                     if staged:
                         staged.unlink(missing_ok=True)
@@ -468,7 +472,16 @@ def _upload_tab(app: ChatApp) -> SimpleNamespace:
                            elem_id="aic-upload")
         ui.check = gr.Button("Check files", elem_id="aic-check")
         ui.proposals = gr.State([])
-        ui.forms = gr.Column(elem_id="aic-proposals")
+        ui.index_outputs = []  # filled in by build_ui: what an upload changes elsewhere on the page
+
+        @gr.render(inputs=[ui.proposals])
+        def forms(proposals):
+            """One form per checked file, its fields the inputs of "Add to index"."""
+            jurisdictions = sorted({r.get("jurisdiction", "") for r in app.records()} - {""})
+            fields = [f for p in proposals for f in _proposal_fields(p, jurisdictions)]
+            ui.add.click(app.add_documents, [ui.proposals, *fields], [ui.report, ui.proposals, *ui.index_outputs],
+                         api_visibility="private")
+
         ui.add = gr.Button("Add to index", variant="primary", elem_id="aic-add")
         ui.report = gr.HTML("", js_on_load=None, elem_id="aic-upload-report")
         gr.HTML("<h2 class='aic-h2'>Uploaded documents</h2>", js_on_load=None)
@@ -518,12 +531,7 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
 
         index_outputs = [chat.f_type, chat.f_jur, entries, disp.table, disp.timeline, disp.jur, disp.status, banner,
                          up.listing, up.remove_choice]
-        @gr.render(inputs=[up.proposals])
-        def forms(proposals):
-            jurisdictions = sorted({r.get("jurisdiction", "") for r in app.records()} - {""})
-            fields = [f for p in proposals for f in _proposal_fields(p, jurisdictions)]
-            up.add.click(app.add_documents, [up.proposals, *fields], [up.report, up.proposals, *index_outputs],
-                         api_visibility="private")
+        up.index_outputs[:] = index_outputs
 
         view = [chat.chatbot, chat.sources, chat.exports, chat.address, chat.conv_list]
         ask_in = [chat.box, conv, browser, chat.f_type, chat.f_jur, chat.f_from, chat.f_to]

@@ -24,6 +24,11 @@ COLUMNS = [("Caption", "caption"), ("Court", "court"), ("Docket", "docket"), ("F
 _KINDS = (("filed", "filed", "aic-k-filed"), ("last_event_date", "last event", "aic-k-latest"))
 
 
+def plural(n: int, noun: str) -> str:
+    """'1 dispute', '2 disputes'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def choices(entries: Iterable[Dispute]) -> tuple[list[str], list[str]]:
     """The jurisdiction and status choices of the filters (All first)."""
     ds = list(entries)
@@ -76,7 +81,7 @@ def render_table(entries: list[Dispute], total: int) -> str:
             else:
                 cells.append(f"<td data-label='{esc(label)}'>{esc(value) or '<span class=aic-dim>—</span>'}</td>")
         rows.append(f"<tr data-id='{esc(d.source_id)}'>{''.join(cells)}</tr>")
-    count = f"{len(entries)} of {total} disputes" if len(entries) != total else f"{total} disputes"
+    count = f"{len(entries)} of {plural(total, 'dispute')}" if len(entries) != total else plural(total, "dispute")
     return (f"<div class='aic-dtable-box' tabindex='0' role='region' aria-label='Disputes table'>"
             f"<table class='aic-dtable'><caption>{esc(count)}</caption>"
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>")
@@ -152,6 +157,7 @@ def render_banner(records: list[dict[str, Any]]) -> str:
     if not cov.documents:
         text = phrases.COVERAGE_EMPTY
     else:
-        text = phrases.COVERAGE.format(documents=cov.documents, disputes=cov.disputes,
+        text = phrases.COVERAGE.format(documents=plural(cov.documents, "document"),
+                                       disputes=plural(cov.disputes, "dispute"),
                                        current_to=cov.current_to or "an unknown date")
     return f"<p class='aic-banner' role='note'>{esc(text)}</p>"

@@ -10,7 +10,7 @@ EXAMPLES = [
     "Was training Llama on books fair use in Kadrey v. Meta?",
 ]
 NOT_LEGAL_ADVICE = "Answers are not legal advice."
-COVERAGE = "{documents} documents, {disputes} disputes, current to {current_to}. " + NOT_LEGAL_ADVICE
+COVERAGE = "{documents}, {disputes}, current to {current_to}. " + NOT_LEGAL_ADVICE
 COVERAGE_EMPTY = "The index is empty: add documents in the Add documents tab. " + NOT_LEGAL_ADVICE
 
 # -- chat --------------------------------------------------------------------------------------------------------
@@ -69,6 +69,7 @@ UPLOAD_ASK_NOW = "Added documents can be asked about right away in the Chat tab.
 UPLOAD_NONE_ADDED = "No document was added."
 UPLOAD_EXISTS = ("an uploaded document with id {source_id} already exists (“{title}”); tick “Replace the existing "
                  "document” to replace it, or choose another id")
+UPLOAD_ID_TAKEN = "an uploaded document already has this id (“{title}”): tick Replace, or change the id"
 UPLOAD_REMOVED = "Removed {source_id} (“{title}”) from the index."
 UPLOAD_LIST_EMPTY = "No documents have been uploaded yet."
 UPLOAD_BAD_ID = "The id '{value}' has no letters or digits: use letters, digits and hyphens, e.g. my-court-order"

@@ -54,6 +54,7 @@ def test_table_is_escaped_links_each_caption_and_labels_each_cell():
     assert "<td data-label='Claims'>training copies</td>" in html
     assert "<td data-label='Last event'>2026-07-20: Final approval</td>" in html
     assert "<caption>1 of 4 disputes</caption>" in disputes.render_table(entries[:1], 4)
+    assert "<caption>1 dispute</caption>" in disputes.render_table(entries[:1], 1)
 
 
 def test_an_empty_result_says_so():
