@@ -86,7 +86,7 @@ def test_assets_are_files_the_package_ships():
     assets = {p.name for p in (ROOT / "assistant/ui/assets").iterdir()}
     assert {"style.css", "bridge.js", "sources.js", "viewer.js", "address.js"} <= assets
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
-    assert "assistant.ui" in data["packages"] and data["package-data"]["assistant.ui"]
+    assert {"assistant.ui", "assistant.ui.assets"} <= set(data["packages"]) and data["package-data"]["assistant.ui.assets"]
 
 
 # -- the running app ----------------------------------------------------------------------------------------------
