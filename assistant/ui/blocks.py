@@ -133,6 +133,7 @@ class ChatApp:
 
     def respond(self, message, conv, browser, types, jurisdictions, date_from, date_to, request: gr.Request):
         owner = self.owner(request)
+        browser = check_browser_state(browser)[0]  # as sent by the page: checked like everything else from it
         filters = make_filters(types, jurisdictions, date_from, date_to)
         skip = (gr.skip(),) * 6
         try:

@@ -142,6 +142,11 @@ def test_malformed_state_on_page_load_gets_one_clear_message(session, state):
     assert not re.search(r"Traceback|Error\b|Exception|line \d+", json.dumps(msgs))
 
 
+def test_a_question_with_a_malformed_conversation_list_is_still_answered(session):
+    msgs, out = _ask(session, "How much did Anthropic agree to pay?", browser=["not", {"a": "list"}])
+    assert "#cite-0-1" in json.dumps(out[1]) and out[3]["v"] == 2 and len(out[3]["ids"]) == 1
+
+
 def test_a_malformed_or_unknown_link_gets_one_clear_message(session):
     load = session.fn("load")
     assert logs(session.call(load, [None])) == []  # control: a plain page load says nothing
