@@ -73,6 +73,7 @@ UPLOAD_ID_TAKEN = "an uploaded document already has this id (“{title}”): tic
 UPLOAD_REMOVED = "Removed {source_id} (“{title}”) from the index."
 UPLOAD_LIST_EMPTY = "No documents have been uploaded yet."
 UPLOAD_BAD_ID = "The id '{value}' has no letters or digits: use letters, digits and hyphens, e.g. my-court-order"
+UPLOAD_TOO_LONG = "The {field} is {n:,} characters long; at most {limit} are kept: shorten it"
 UPLOAD_BAD_DATE = "The date '{value}' is not a date: write it as YYYY-MM-DD (or YYYY-MM, or YYYY)"
 
 # -- login -------------------------------------------------------------------------------------------------------

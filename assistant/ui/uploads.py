@@ -168,6 +168,9 @@ def with_metadata(doc: SourceDoc, source_id: str, title: str, doc_type: str, jur
                   uploaded_by: str | None = None) -> SourceDoc:
     """The loaded document with the metadata the user confirmed (kept in its front matter too, so the registry and
     the Disputes tab see it); LoadError naming the bad field."""
+    for label, value, limit in (("title", title, 300), ("type", doc_type, 40), ("jurisdiction", jurisdiction, 40)):
+        if len(value.strip()) > limit:
+            raise LoadError(phrases.UPLOAD_TOO_LONG.format(field=label, n=len(value.strip()), limit=limit))
     date = (date or "").strip()
     if date:
         try:

@@ -91,6 +91,8 @@ def test_corrected_metadata_is_applied_and_checked(tmp_path):
         uploads.upload_id("  ---  ")
     with pytest.raises(LoadError, match="not a date"):
         uploads.with_metadata(doc, "upload/x", "t", "case", "", "tomorrow")
+    with pytest.raises(LoadError, match="title is 5,000 characters long; at most 300"):
+        uploads.with_metadata(doc, "upload/x", "t" * 5000, "case", "", "")
 
 
 def test_report_tells_the_truth_file_by_file():
