@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 import threading
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 from . import composer, prompts
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError
-from .linking import Link, Linker, each_mention_focus, focus_documents, names_from_record
+from .linking import Link, Linker, each_mention_focus, focus_documents, names_from_record, with_headings
 from .premise import check as premise_check
 from .profile import ACTIVE as PROFILE
 from .query import Question, read_question
@@ -36,18 +37,63 @@ def is_follow_up(question: str) -> bool:
     return has_pronoun and len(content_words(question)) <= 5
 
 
-def validate_question(question: Any, max_chars: int) -> str:
+def validate_question(question: Any, max_chars: int, what: str = "The question") -> str:
     """A usable question, or InvalidInputError saying what is wrong with it."""
     if not isinstance(question, str) or not question.strip():
-        raise InvalidInputError("The question is empty: type a question about AI copyright disputes")
+        raise InvalidInputError(f"{what} is empty: type a question about AI copyright disputes")
     q = " ".join(question.split())
     if len(q) > max_chars:
         raise InvalidInputError(
-            f"The question is {len(q):,} characters long; the limit is {max_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)"
+            f"{what} is {len(q):,} characters long; the limit is {max_chars:,} (ASSISTANT_MAX_QUESTION_CHARS)"
         )
+    _check_text(q, what)
     if not re.search(r"\w", q):
-        raise InvalidInputError("The question has no words, only punctuation: type a question")
+        raise InvalidInputError(f"{what} has no words, only punctuation: type a question")
     return q
+
+
+MAX_HISTORY_TURNS = 100  # earlier turns a request may carry (only the last few are used)
+MAX_HISTORY_ANSWER_CHARS = 20_000  # an earlier answer's length (answers are a few sentences)
+
+
+def _check_text(text: str, what: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = text[e.start:e.end].encode("unicode_escape", "backslashreplace").decode("ascii")
+        raise InvalidInputError(f"{what} holds a character that is not valid text ({bad} at position "
+                                f"{e.start + 1}, a lone surrogate): type it again without it") from None
+
+
+def validate_history(history: Any, max_chars: int) -> list[dict[str, str]]:
+    """The earlier turns of a conversation as [{question, answer}], or InvalidInputError naming the first turn
+    that is not usable (a wrong type, an earlier question over the question limit, an over-long answer, text that
+    is not valid Unicode, more than MAX_HISTORY_TURNS turns)."""
+    if history is None:
+        return []
+    if not isinstance(history, (list, tuple)):
+        raise InvalidInputError(f"The conversation history is a {type(history).__name__}, not a list of "
+                                "{question, answer} turns: start a new conversation")
+    if len(history) > MAX_HISTORY_TURNS:
+        raise InvalidInputError(f"The conversation has {len(history):,} earlier turns; the limit is "
+                                f"{MAX_HISTORY_TURNS}: start a new conversation")
+    out = []
+    for i, turn in enumerate(history, start=1):
+        if not isinstance(turn, dict):
+            raise InvalidInputError(f"Turn {i} of the conversation history is a {type(turn).__name__}, not a "
+                                    "{question, answer} mapping: start a new conversation")
+        q, a = turn.get("question"), turn.get("answer")
+        if q is not None and not isinstance(q, str) or a is not None and not isinstance(a, str):
+            raise InvalidInputError(f"Turn {i} of the conversation history has a question or answer that is not "
+                                    "text: start a new conversation")
+        q = validate_question(q, max_chars, what=f"Earlier question {i} of the conversation") if q else ""
+        a = a or ""
+        if len(a) > MAX_HISTORY_ANSWER_CHARS:
+            raise InvalidInputError(f"Earlier answer {i} of the conversation is {len(a):,} characters long; the "
+                                    f"limit is {MAX_HISTORY_ANSWER_CHARS:,}: start a new conversation")
+        _check_text(a, f"Earlier answer {i} of the conversation")
+        out.append({"question": q, "answer": a})
+    return out
 
 
 class Assistant:
@@ -87,11 +133,12 @@ class Assistant:
         return self._retriever
 
     # -- documents ----------------------------------------------------------------------------------------------
-    def ingest(self, paths, **kw):
-        """Add or update files, folders or URLs; see indexing.ingest."""
+    def ingest(self, paths, *, origin: str = "cli", replace: bool = False, actor: str | None = None,
+               follow_links: bool = False, **kw):
+        """Add or update files, folders or URLs; see indexing.ingest for origin, replace, actor and follow_links."""
         from .indexing import ingest
 
-        return ingest(self, paths, **kw)
+        return ingest(self, paths, origin=origin, replace=replace, actor=actor, follow_links=follow_links, **kw)
 
     def sources(self) -> list[dict[str, Any]]:
         """Ready documents' records (no text), sorted by source id."""
@@ -158,6 +205,11 @@ class Assistant:
         """
         t_start = time.perf_counter()
         q = validate_question(question, self.settings.max_question_chars)
+        history = validate_history(history, self.settings.max_question_chars)
+        if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= 50):
+            raise InvalidInputError(f"k is {k!r}: use a whole number of passages from 1 to 50")
+        if filters is not None and not isinstance(filters, dict):
+            raise InvalidInputError(f"Filters are a {type(filters).__name__}, not a mapping of filter: value")
         self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"
@@ -185,6 +237,10 @@ class Assistant:
                 answer.question = q
             except LLMError as e:
                 answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
+        from .indexing import record_origin
+
+        for c in answer.citations:  # from the registry, so every answerer's citations show it
+            c.origin = record_origin(self.retriever.docs.get(c.source_id), self.settings)
         timings["answer"] = time.perf_counter() - t0
         timings["total"] = time.perf_counter() - t_start
         answer.timings = timings
@@ -219,14 +275,29 @@ class Assistant:
         if self._views is None or self._views[0] != sig:
             docs = self.retriever.docs
             self._views = (sig, {sid: d.get("title", "") for sid, d in docs.items()},
-                           {sid for sid, d in docs.items() if d.get("doc_type") in PROFILE.primary_types})
+                           {sid for sid, d in docs.items() if d.get("doc_type") in PROFILE.primary_types
+                            and not self._is_summary(d)})
         return self._views[1], self._views[2]
+
+    def _is_summary(self, record: dict) -> bool:
+        """True for the shipped corpus's documents: written by us from public reporting, so a summary of a
+        statute or ruling, never its text (a user's own copy of the text is the primary document)."""
+        path = str(record.get("path") or "")
+        if not path:
+            return False
+        try:
+            return Path(path).resolve().is_relative_to(Path(self.settings.sources_dir).resolve())
+        except (OSError, ValueError):
+            return False
 
     def _check_premise(self, asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str]) -> None:
         """Say so first when the question takes for granted a year, court, amount or event that the documents it
         is about do not record."""
         about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:3]
-        found = premise_check(asked, {sid: self.document_text(sid) for sid in about}, titles)
+        if not about:
+            return  # a premise is only judged against the documents a question names
+        cited = [c.source_id for c in answer.citations if c.source_id not in about]
+        found = premise_check(asked, {sid: self.document_text(sid) for sid in about + cited}, titles)
         if not found.unsupported:
             return
         answer.premise, answer.premise_missing = "unsupported", found.missing
@@ -248,8 +319,9 @@ class Assistant:
         """Links names in questions to documents; rebuilt when the registry changes."""
         sig = self.retriever.signature
         if self._linker is None or self._linker[0] != sig:
-            docs = [names_from_record({**d, "source_id": sid}) for sid, d in self.retriever.docs.items()
-                    if d.get("hash")]
+            bm = self.retriever.bm25
+            docs = [with_headings(names_from_record({**d, "source_id": sid}), {bm.section_of[r] for r in bm.rows_of(sid)})
+                    for sid, d in self.retriever.docs.items() if d.get("hash")]
             self._linker = (sig, Linker(docs, self.retriever.bm25))
         return self._linker[1]
 

@@ -1,4 +1,4 @@
-"""Command line: ingest | ask | sources | eval | serve | bench. The only code that prints or exits."""
+"""Command line: ingest | ask | sources | disputes | eval | serve | bench. The only code that prints or exits."""
 
 from __future__ import annotations
 
@@ -97,23 +97,41 @@ def main():
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (a container without a passwd entry)
+        return ""
+
+
 @main.command()
 @click.argument("paths", nargs=-1, required=True)
 @index_option
 @click.option("--rebuild", is_flag=True, help="Delete the index first and build it again from these paths.")
+@click.option("--replace", is_flag=True,
+              help="Let a file replace a document of another origin (corpus, upload, url) with the same id.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow links to files outside the folder, and links to folders.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def ingest(paths, index, rebuild, as_json):
+def ingest(paths, index, rebuild, replace, follow_links, as_json):
     """Add or update files, folders (.md .txt .html .htm .pdf) or web addresses in the index."""
     a = _assistant(_settings(index))
-    report = a.ingest(list(paths), rebuild=rebuild, notify=lambda m: click.echo(m, err=True))
+    report = a.ingest(list(paths), rebuild=rebuild, notify=lambda m: click.echo(m, err=True), origin="cli",
+                      replace=replace, actor=_os_user() or None, follow_links=follow_links)
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2))
     else:
-        for path, err in report.failed:
+        for path, err in report.failed + report.skipped:
             click.echo(f"Skipped {path}: {err}", err=True)
         click.echo(report.summary())
-    if report.failed and not (report.added or report.updated or report.unchanged):
+    if (report.failed or report.skipped) and not (report.added or report.updated or report.unchanged):
         sys.exit(1)
+
+
+# how a citation's origin is shown in plain text (the shipped corpus needs no label)
+ORIGIN_LABELS = {"upload": "uploaded", "url": "fetched from the web", "cli": "added locally"}
 
 
 def _print_answer(ans) -> None:
@@ -125,7 +143,8 @@ def _print_answer(ans) -> None:
         for c in ans.citations:
             where = f" - {c.section}" if c.section else ""
             page = f", page {c.page}" if c.page else ""
-            click.echo(f"[{c.n}] {c.title} ({c.source_id}, {c.date or 'undated'}{page}){where}")
+            origin = f"; {ORIGIN_LABELS.get(c.origin, c.origin)}" if c.origin and c.origin != "corpus" else ""
+            click.echo(f"[{c.n}] {c.title} ({c.source_id}, {c.date or 'undated'}{page}{origin}){where}")
             click.echo(f"    \"{' '.join(c.quote.split())}\"")
             if c.url:
                 click.echo(f"    {c.url}")
@@ -174,10 +193,27 @@ def sources():
     """List, show or remove indexed documents."""
 
 
-def _doc_json(d: dict) -> dict:
+def _doc_json(d: dict, settings: Settings | None = None) -> dict:
+    from .indexing import record_origin
+    from .text import http_url
+
     return {"source_id": d.get("source_id"), "title": d.get("title"), "type": d.get("doc_type"),
             "date": d.get("date"), "jurisdiction": d.get("jurisdiction"), "status": d.get("status", ""),
-            "path": d.get("path"), "url": d.get("url"), "chunks": d.get("n_chunks", 0)}
+            "path": d.get("path"), "url": http_url(d.get("url")), "chunks": d.get("n_chunks", 0),
+            "origin": record_origin(d, settings or Settings()),
+            **{k: d[k] for k in ("actor", "written_at", "replaced_origin", "replaced_by", "replaced_at") if d.get(k)}}
+
+
+def _shown_metadata(fm: dict) -> dict:
+    """Front matter as printed: `url` and `sources` keep only http(s) addresses."""
+    from .text import http_url
+
+    out = dict(fm)
+    if "url" in out:
+        out["url"] = http_url(out["url"])
+    if isinstance(out.get("sources"), list):
+        out["sources"] = [u for u in map(http_url, out["sources"]) if u]
+    return out
 
 
 @sources.command("list")
@@ -197,7 +233,7 @@ def sources_list(index, as_json, doc_type, jurisdiction):
         docs = [d for d in docs if d.get("jurisdiction") in jurisdiction]
     if as_json:
         for d in docs:
-            click.echo(json.dumps(_doc_json(d), ensure_ascii=False))
+            click.echo(json.dumps(_doc_json(d, a.settings), ensure_ascii=False))
         return
     if not docs:
         click.echo("No documents match." if (doc_type or jurisdiction) else
@@ -219,12 +255,13 @@ def sources_show(source_id, index, as_json):
     """Show one document's metadata and text."""
     a = _assistant(_settings(index))
     rec = a.source(source_id)
-    fm = json.loads(rec.get("fm") or "{}")
+    fm = _shown_metadata(json.loads(rec.get("fm") or "{}"))
+    d = _doc_json(rec, a.settings)
     if as_json:
-        click.echo(json.dumps({**_doc_json(rec), "metadata": fm, "text": rec["text"]}, ensure_ascii=False, indent=2))
+        click.echo(json.dumps({**d, "metadata": fm, "text": rec["text"]}, ensure_ascii=False, indent=2))
         return
-    d = _doc_json(rec)
-    for key in ("source_id", "title", "type", "jurisdiction", "date", "status", "path", "url", "chunks"):
+    for key in ("source_id", "title", "type", "jurisdiction", "date", "status", "path", "url", "chunks", "origin",
+                "replaced_origin", "replaced_by", "replaced_at"):
         if d.get(key) not in (None, ""):
             click.echo(f"{key}: {d[key]}")
     click.echo()
@@ -239,6 +276,44 @@ def sources_remove(source_id, index):
     a = _assistant(_settings(index))
     n = a.remove(source_id)
     click.echo(f"Removed {source_id} ({n} chunks)")
+
+
+@main.command()
+@index_option
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per entry (see README for the fields).")
+@click.option("--status", default=None, help="Only this status (pending, decided, settled, appeal, closed).")
+@click.option("--court", default=None, help="Only courts containing this text, e.g. 'N.D. Cal' or 'Munich'.")
+@click.option("--defendant", default=None, help="Only entries with a defendant containing this text.")
+@click.option("--claim", default=None,
+              help="Only this claim: training, outputs, dmca-1202, trademark, likeness-voice, contract.")
+def disputes(index, as_json, status, court, defendant, claim):
+    """List the register of disputes from the index: caption, court, docket, filing date, status, as-of date."""
+    from . import disputes as reg
+
+    a = _assistant(_settings(index))
+    records = a.sources()
+    every = reg.from_records(records)
+    rows = reg.filter_disputes(every, status=status, court=court, defendant=defendant, claim=claim)
+    if as_json:
+        for d in rows:
+            click.echo(json.dumps(d.to_json(), ensure_ascii=False))
+        return
+    cov = reg.coverage(records)
+    if not every:
+        click.echo("The index has no register entries: ingest sources/ (its register/ folder holds them).")
+        return
+    if not rows:
+        click.echo(f"No disputes match (the register has {len(every)}).")
+        return
+    w = min(60, max(len(d.caption) for d in rows))
+    cw = min(28, max(len(d.court) for d in rows))
+    click.echo(f"{'CAPTION':<{w}}  {'COURT':<{cw}}  {'DOCKET':<24} {'FILED':<10}  {'STATUS':<8}  AS OF")
+    for d in rows:
+        cap = d.caption if len(d.caption) <= w else d.caption[:w - 1] + "…"
+        court_ = d.court if len(d.court) <= cw else d.court[:cw - 1] + "…"
+        docket = d.docket[:24] or "—"
+        click.echo(f"{cap:<{w}}  {court_:<{cw}}  {docket:<24} {d.filed or '—':<10}  {d.status:<8}  {d.as_of}")
+    click.echo(f"{len(rows)} of {len(every)} disputes; the index is current to {cov.current_to or 'an unknown date'}")
 
 
 @main.command("eval")

@@ -36,7 +36,8 @@ class LexicalStats(Protocol):
 
 
 # -- answer shapes: what a sentence that answers each intent looks like ---------------------------------------------
-_MONTHS = r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+_MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+           r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.)")
 SHAPES: dict[str, re.Pattern] = {
     "when": re.compile(rf"\b\d{{4}}-\d{{2}}(?:-\d{{2}})?\b|\b{_MONTHS}\s+\d{{1,2}},?\s+\d{{4}}\b|"
                        rf"\b\d{{1,2}}\s+{_MONTHS},?\s+\d{{4}}\b|\b{_MONTHS},?\s+\d{{4}}\b|"
@@ -47,7 +48,9 @@ SHAPES: dict[str, re.Pattern] = {
                          r"\b10\^?\d+\b|\b\d[\d,.]*\s*(?:FLOPs?|floating[- ]point)", re.I),
     "count": re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
                         r"dozens?|hundreds?|thousands?|millions?)\b", re.I),
-    "who": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z.]+|&|of|de|v\.))+"),
+    "who": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z.]+|&|of|de|v\.))+|"
+                      r"\b[A-Z][A-Za-z'’\-]+,\s+(?:C\.\s*)?J\.,|\bdelivered the opinion\b|\bwrote (?:the|for)\b|"
+                      r"\bauthored\b|\bsigned by\b|\bby (?:Judge|Justice)\b"),
     "court": re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.|\bS\.D\.N\.Y|\bC\.D\. Cal|"
                         r"\bD\. Del\.|\bCJEU\b|\bLandgericht\b", re.I),
     "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b", re.I),
@@ -98,7 +101,23 @@ class Weights:
     linked: float = 1.2        # the sentence's document is one the question names (by title, party, judge, ...)
     off_topic: float = -1.0    # the question names documents, and this sentence's is not one of them
     names_hit: float = 0.4     # the sentence itself contains a name the question uses
-    shape: float = 1.2         # the sentence has the shape of an answer asked for (a date for "when" ...)
+    # the sentence has the shape of the answer asked for, one weight per kind of question (SHAPES)
+    shape_when: float = 1.5    # a date
+    shape_amount: float = 1.5  # an amount of money, a percentage, a threshold
+    shape_count: float = 1.0   # a number
+    shape_who: float = 0.8     # a name of a person or organisation
+    shape_court: float = 1.0
+    shape_judge: float = 1.0
+    shape_decide: float = 1.0  # a holding: 'held', 'ruled', 'is fair use'
+    shape_status: float = 0.8
+    shape_law: float = 0.8     # an obligation: 'shall', 'must'
+    shape_define: float = 1.2  # a definition: "'X' means"
+    shape_why: float = 0.8     # a reason: 'because', 'due to'
+    shape_respond: float = 0.8  # a response: 'said', 'argued'
+    shape_compare: float = 0.5
+    shape_condition: float = 0.8  # a condition: 'unless', 'provided that'
+    shape_docket: float = 1.2
+    novelty: float = 0.5       # share of the sentence's words that the question does not already use
     section: float = 0.4       # the section heading is where that kind of answer sits (from the profile)
     focus_missing: float = -0.5  # "Which judge ...?" and the sentence names no judge
     asked_month: float = 0.8   # the sentence mentions the month and year the question asks about
@@ -107,11 +126,13 @@ class Weights:
     question_mark: float = -1.0  # the sentence is itself a question
     already_said: float = -1.5  # a follow-up: the previous answer already said it
     primary: float = 0.5       # the question asks what the order/Act/opinion says, and this is that document
+    pair: float = -0.3         # two neighbouring sentences taken together (longer; the answer may be the second)
     # assembling the answer
     follow_gap: float = 1.2    # a further sentence is added when its score is within this of the lead's
     max_sentences: int = 3
     list_sentences: int = 5    # lists across documents ("Which cases ...") take one sentence per document
-    prefilter: int = 36        # candidates embedded per question (the best by the cheaper features)
+    prefilter: int = 40        # candidates embedded per question (the best by the cheaper features)
+    pair_candidates: bool = True
 
     def vector(self) -> np.ndarray:
         """The feature weights in FEATURES order."""
@@ -123,9 +144,11 @@ class Weights:
                           **{name: float(x) for name, x in zip(FEATURES, v)}})
 
 
+SHAPE_FEATURES = tuple(f"shape_{i}" for i in ("when", "amount", "count", "who", "court", "judge", "decide", "status",
+                                                 "law", "define", "why", "respond", "compare", "condition", "docket"))
 FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
-            "shape", "section", "focus_missing", "asked_month", "long", "short", "question_mark", "already_said",
-            "primary")
+            *SHAPE_FEATURES, "novelty", "section", "focus_missing", "asked_month", "long", "short", "question_mark",
+            "already_said", "primary", "pair")
 WEIGHTS = Weights()
 
 
@@ -274,13 +297,22 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     seen: set[tuple[str, int]] = set()
     for hi, h in enumerate(hits):
         c = h.chunk
-        for s, e in sentence_spans(c.text, skip=prof.skip_lines):
-            sent = c.text[s:e]
-            key = (c.source_id, c.start + s)
-            if key in seen or len(sent.split()) < 4 or sent.strip() == c.title.strip():
-                continue  # a title line answers nothing
+        sents = _chunk_sentences(c, ctx)
+        for j, (s, e, sent) in enumerate(sents):
+            key = (c.source_id, s, e)
+            if key in seen or len(sent.split()) < 4 or sent.strip() == c.title.strip() or _not_prose(sent):
+                continue  # a title or caption line answers nothing
             seen.add(key)
-            pool.append(Candidate(hi, c.start + s, c.start + e, sent, frozenset(content_words(sent))))
+            pool.append(Candidate(hi, s, e, sent, frozenset(content_words(sent))))
+            # the sentence with the one after it: where one sentence sets the scene and the next answers
+            if j + 1 < len(sents) and w.pair_candidates:
+                s2, e2, nxt = sents[j + 1]
+                gap = c.text[e - c.start:s2 - c.start] if s2 <= c.end else " "
+                if e2 - s <= 700 and not re.search(r"\n\s*#|\n\s*\n\s*\n", gap) and len(nxt.split()) >= 3:
+                    text = c.text[s - c.start:e2 - c.start] if e2 <= c.end else ctx.document_text(c.source_id)[s:e2]
+                    pair = Candidate(hi, s, e2, text, frozenset(content_words(text)))
+                    pair.features["pair"] = 1.0
+                    pool.append(pair)
     if not pool:
         return []
     idf = ctx.stats.idf
@@ -300,12 +332,15 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     focus_any = set(q.focus) | {r for t in q.focus for r in prof.related.get(t, ())}
     name_stems = {s for m in q.mentions for t in m.tokens for s in content_words(t)}
     months = _asked_months(q.text)
+    q_phrases = _defined_terms(q)
     asks_primary = bool(re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
                                   r"regulation|directive|statute|text|article|section|report|complaint|guidance|"
                                   r"letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
                                   r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.I)
                         or re.search(r"\baccording to (?:the )?(?:order|opinion|judgment|act|regulation|"
-                                     r"directive|statute|text|report)\b", q.text, re.I))
+                                     r"directive|statute|text|report)\b", q.text, re.I)
+                        or re.search(r"\b(?:under|in|of|does)\s+(?:section|sections|§|article|art\.|recital|annex|"
+                                     r"chapter|paragraph)\s*\d", q.text, re.I))
     for cand in pool:
         h = hits[cand.hit]
         c = h.chunk
@@ -319,10 +354,15 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f["linked"] = link
         f["off_topic"] = 1.0 if ctx.linked and max(ctx.linked.values()) >= 0.8 and link < 0.5 else 0.0
         f["names_hit"] = 1.0 if name_stems and name_stems & cand.terms else 0.0
-        f["shape"] = min(1.0, sum(1.0 for i in q.intents if i in SHAPES and SHAPES[i].search(cand.text)) /
-                         max(1, len([i for i in q.intents if i in SHAPES])))
-        if "court" in q.intents or "judge" in q.intents:
-            f["shape"] = max(f["shape"], 1.0 if court_spans(cand.text) and "court" in q.intents else 0.0)
+        for name in SHAPE_FEATURES:
+            intent = name[len("shape_"):]
+            f[name] = 1.0 if intent in q.intents and SHAPES[intent].search(cand.text) else 0.0
+        if "court" in q.intents and court_spans(cand.text):
+            f["shape_court"] = 1.0
+        if "define" in q.intents and q_phrases and _defines(cand.text, q_phrases):
+            f["shape_define"] = 1.0 + 1.0  # "'illegal content' means ...": the definition of the very term asked
+        new_terms = cand.terms - set(terms)
+        f["novelty"] = min(1.0, len(new_terms) / max(len(cand.terms), 1))
         f["section"] = 1.0 if any(prof.section_matches(i, c.section) for i in q.intents) else 0.0
         f["focus_missing"] = 1.0 if focus_any and not (focus_any & cand.terms) else 0.0
         f["asked_month"] = 1.0 if months and _mentions_month(cand.text, months) else 0.0
@@ -333,6 +373,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f["already_said"] = 1.0 if ctx.already_said and any(_flat(cand.text) in s for s in ctx.already_said) else 0.0
         f["primary"] = 1.0 if asks_primary and c.source_id in ctx.primary else 0.0
         f["sim"] = f["sim_gap"] = 0.0
+        f.setdefault("pair", 0.0)
     # The embedding signal for the most promising candidates: one batch per question.
     cheap = [c for c in pool]
     cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
@@ -349,6 +390,48 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         for c in shortlist:
             c.features["sim"] = c.features["passage"] * 0.5
     return shortlist
+
+
+def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
+    """The sentences that start in a passage, as (start, end, text) in the document: a sentence that a page
+    break or the passage's end cuts off is read whole from the document's text."""
+    spans = sentence_spans(c.text, skip=ctx.profile.skip_lines)
+    out = [(c.start + s, c.start + e, c.text[s:e]) for s, e in spans]
+    if out and not re.search(r"[.!?:;\"\u201d\u2019)\]\u2014]\s*$", out[-1][2]):
+        text = ctx.document_text(c.source_id)
+        s0 = out[-1][0]
+        if text[s0:out[-1][1]] == out[-1][2]:
+            whole = next(((a, b) for a, b in sentence_spans(text, s0, min(len(text), s0 + 2000),
+                                                            skip=ctx.profile.skip_lines) if a == s0), None)
+            if whole and whole[1] > out[-1][1]:
+                out[-1] = (whole[0], whole[1], text[whole[0]:whole[1]])
+    return out
+
+
+def _not_prose(sent: str) -> bool:
+    """A caption or heading line rather than a sentence: mostly capitals, or no lower-case word at all."""
+    letters = re.sub(r"[^A-Za-z]", "", sent)
+    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+
+
+def _defined_terms(q: Question) -> list[str]:
+    """The term a definition question asks about: 'How does the DSA define "illegal content"?' -> 'illegal
+    content'; 'What is a LoRA?' -> 'lora'."""
+    out = [m.text.lower() for m in q.mentions if m.kind == "quoted"]
+    m = re.search(r"\bdefines?\s+(?:the\s+term\s+)?[\"'\u2018\u201c]?([\w\s\-]{2,50}?)[\"'\u2019\u201d]?\s*(?:\?|$|\bunder\b|\bin\b)",
+                  q.text, re.I)
+    if m:
+        out.append(m.group(1).strip().lower())
+    m = re.match(r"^\s*what (?:is|are) (?:an? |the )?[\"'\u2018\u201c]?([\w\s\-]{2,50}?)[\"'\u2019\u201d]?\s*\??\s*$", q.text, re.I)
+    if m:
+        out.append(m.group(1).strip().lower())
+    return [p for p in dict.fromkeys(out) if p]
+
+
+def _defines(sentence: str, phrases: list[str]) -> bool:
+    low = sentence.lower().replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return any(re.search(rf"['\"]?{re.escape(p)}['\"]?,?\s+(?:means|refers to|is defined as|shall mean|includes)\b", low)
+               for p in phrases)
 
 
 def _cheap_score(c: Candidate, w: Weights) -> float:
@@ -370,30 +453,68 @@ def feature_matrix(cands: list[Candidate]) -> np.ndarray:
 
 def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -> list[Candidate]:
     """The lead sentence, then further sentences that score close to it and say something new. A list across
-    documents ('Which cases ...') takes the best sentence of each document instead."""
+    documents ('Which cases ...') takes the best sentence of each document; a comparison ('1201 compared with
+    1202', 'the Bartz and Kadrey rulings') the best sentence about each side."""
     w = ctx.weights
     ranked = sorted(cands, key=lambda c: -c.score)
     lead = ranked[0]
-    across = "list" in q.intents and not ctx.linked or "compare" in q.intents
+    across = "list" in q.intents and not ctx.linked
+    sides = _sides(q) if "compare" in q.intents else []
+    several = across or len(sides) >= 2 or _asks_two_things(q.text)
     limit = w.list_sentences if across else w.max_sentences
-    chosen = [complete(lead, hits, ctx.profile)]
-    if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not across:
+    chosen = [complete(lead, hits, ctx)]
+    if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not several:
         return chosen  # the lead sentence brought its list or its explanation: that is the answer
-    docs = {hits[lead.hit].chunk.source_id}
+
+    def fits(c: Candidate) -> bool:
+        return not (any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen)
+                    or any(_overlaps(c, x, hits) for x in chosen))
+
+    for side in sides:  # the best sentence about each side not yet covered
+        if any(side(x.text) for x in chosen):
+            continue
+        best = next((c for c in ranked if side(c.text) and fits(c)), None)
+        if best is not None and lead.score - best.score <= 2.5 * w.follow_gap and len(chosen) < limit:
+            chosen.append(complete(best, hits, ctx))
+    docs = {hits[x.hit].chunk.source_id for x in chosen}
+    gap = w.follow_gap * (1.5 if several else 1.0)
     for c in ranked[1:]:
         if len(chosen) >= limit:
             break
-        if lead.score - c.score > w.follow_gap * (1.5 if across else 1.0):
+        if lead.score - c.score > gap:
             break
-        if any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen) or any(
-                _overlaps(c, x, hits) for x in chosen):
+        if not fits(c):
             continue
         sid = hits[c.hit].chunk.source_id
         if across and sid in docs:
             continue  # one sentence per document in a list across cases
         docs.add(sid)
-        chosen.append(complete(c, hits, ctx.profile))
+        chosen.append(complete(c, hits, ctx))
     return chosen
+
+
+def _sides(q: Question) -> list[Callable[[str], bool]]:
+    """Tests for the things a comparison compares: its named parties or cases, provisions and numbers."""
+    tests: list[Callable[[str], bool]] = []
+    for m in q.mentions:
+        if m.kind == "provision":
+            num = re.sub(r"^\D+", "", m.tokens[0])
+            if num:
+                tests.append(lambda t, n=num: re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", t) is not None)
+        elif m.kind not in ("court",):
+            stems = {s for tok in m.tokens for s in content_words(tok)}
+            if stems:
+                tests.append(lambda t, st=stems: st <= set(content_words(t)))
+    for n in re.findall(r"(?<![\w.])\d{3,4}[a-z]?(?![\w.])", q.text):
+        if not re.fullmatch(r"(?:19|20)\d\d", n):
+            tests.append(lambda t, n=n: re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", t) is not None)
+    return tests[:4] if len(tests) >= 2 else []
+
+
+def _asks_two_things(question: str) -> bool:
+    """'How much did it give back, and what did it keep the rest for?': two questions in one."""
+    return bool(re.search(r"[,;]?\s+and\s+(?:what|which|who|when|why|how|where|was|were|is|are|did|does|do|has|"
+                          r"have)\b", question, re.I))
 
 
 def _same_meaning(a: Candidate, b: Candidate) -> bool:
@@ -413,68 +534,76 @@ _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the followi
                         r"\bas follows\b", re.I)
 
 
-def complete(cand: Candidate, hits: list[Hit], profile: Profile) -> Candidate:
-    """A sentence with what it needs to be understood: the list it introduces, the sentence it leans on
-    ('This was precisely the reason ...'), or the sentences that spell out what it announces ('three
-    different licenses')."""
-    listed = _with_list(cand, hits, profile)
-    if listed is not cand:
-        return listed
-    c = hits[cand.hit].chunk
-    spans = sentence_spans(c.text, skip=profile.skip_lines)
-    rel_s, rel_e = cand.start - c.start, cand.end - c.start
-    idx = next((i for i, (a, b) in enumerate(spans) if a == rel_s), None)
+def complete(cand: Candidate, hits: list[Hit], ctx: "Context") -> Candidate:
+    """A sentence with what it needs to be understood: the list it introduces ('the following systemic risks:'
+    and its points), the sentence it leans on ('This was precisely the reason ...'), or the sentences that spell
+    out what it announces ('three different licenses'). Read in the whole document, so a list that runs past
+    the end of the passage comes along."""
+    text = ctx.document_text(hits[cand.hit].chunk.source_id)
+    if text[cand.start:cand.end] != cand.text:
+        return cand  # the stored text changed under us: keep the sentence as it is
+    lo = text.rfind("\n", 0, max(0, cand.start - 1500)) + 1
+    hi = text.find("\n", min(len(text), cand.end + 3000))
+    hi = len(text) if hi < 0 else hi
+    spans = sentence_spans(text, lo, hi, skip=ctx.profile.skip_lines)
+    idx = next((i for i, (a, _b) in enumerate(spans) if a == cand.start), None)
     if idx is None:
         return cand
-    start, end = rel_s, rel_e
-    if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(c.text, spans[idx - 1][1], rel_s):
-        start = spans[idx - 1][0]
-    nxt = spans[idx + 1] if idx + 1 < len(spans) else None
-    if nxt and _same_block(c.text, rel_e, nxt[0]):
-        following = c.text[nxt[0]:nxt[1]]
-        if _ANNOUNCES.search(cand.text):
-            end = nxt[1]
-            for a, b in spans[idx + 2:idx + 4]:
-                if b - rel_s > 900 or not _same_block(c.text, end, a):
-                    break
-                end = b
-        elif _EXPLAINED_BY_NEXT.match(following):
-            end = nxt[1]
-    if (start, end) == (rel_s, rel_e) or end - start > 1200:
+    start, end = cand.start, cand.end
+    if cand.text.rstrip().endswith((":", "\u2014", "--")) or re.search(r"\bas follows[.:]?$|\bthe following\W*$",
+                                                                      cand.text.rstrip()):
+        end = _list_end(text, spans, idx)
+    else:
+        if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(text, spans[idx - 1][1], start):
+            start = spans[idx - 1][0]
+        nxt = spans[idx + 1] if idx + 1 < len(spans) else None
+        if nxt and _same_block(text, end, nxt[0]):
+            if _ANNOUNCES.search(cand.text):
+                for a, b in spans[idx + 1:idx + 4]:
+                    if b - start > 900 or not _same_block(text, end, a):
+                        break
+                    end = b
+            elif _EXPLAINED_BY_NEXT.match(text[nxt[0]:nxt[1]]):
+                end = nxt[1]
+    if (start, end) == (cand.start, cand.end) or end - start > 1500:
         return cand
-    return Candidate(cand.hit, c.start + start, c.start + end, c.text[start:end], cand.terms, cand.features,
-                     cand.score, cand.vector)
+    return Candidate(cand.hit, start, end, text[start:end], cand.terms, cand.features, cand.score, cand.vector)
 
 
-def _same_block(text: str, a: int, b: int) -> bool:
-    """True when only spaces (no blank line or heading) lie between offsets a and b."""
-    gap = text[a:b]
-    return "\n\n" not in gap and not re.search(r"\n\s*#", gap)
+# A point of a list: '(a)', '(iv)', '1.', '2)', '- ', '— ' at the start of its line.
+_POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z0-9]{1,4}\s*\)|[a-z]{1,3}\)|[ivxl]{1,5}\))\s",
+                          re.I)
+
+
+def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
+    """Where the points after spans[idx] end: each following sentence that starts a point on its own line, and
+    the sentences that continue a point, up to about 1,200 characters."""
+    start, end = spans[idx]
+    in_point = False
+    for a, b in spans[idx + 1:]:
+        line_start = text.rfind("\n", 0, a) + 1
+        starts_point = line_start <= a and not text[line_start:a].strip(" \t-*+\u2022\u20140123456789.)") and bool(
+            _POINT_START.match(text[line_start:b]))
+        gap = text[end:a]
+        if re.search(r"\n\s*#", gap) or re.sub(r"[\s\-*+\u2022\u2014\u20130-9.)]", "", gap):
+            break  # a heading or other text in between: the list is over
+        if not starts_point and not (in_point and _same_block(text, end, a)):
+            break
+        if b - start > 1200:
+            break
+        in_point = True
+        end = b
+    return end
 
 
 def _overlaps(a: Candidate, b: Candidate, hits: list[Hit]) -> bool:
     return hits[a.hit].chunk.source_id == hits[b.hit].chunk.source_id and a.start < b.end and b.start < a.end
 
 
-def _with_list(cand: Candidate, hits: list[Hit], profile: Profile) -> Candidate:
-    """A lead sentence that introduces a list ('these four factors:') brings the list items with it."""
-    if not cand.text.rstrip().endswith(":"):
-        return cand
-    c = hits[cand.hit].chunk
-    rel_start, rel_end = cand.start - c.start, cand.end - c.start
-    last = rel_end
-    for s, e in sentence_spans(c.text, rel_end, skip=profile.skip_lines):
-        prefix = c.text[c.text.rfind("\n", 0, s) + 1:s]
-        if c.text[last:s].strip(" \t\n-*+0123456789.)") or not re.fullmatch(
-                r"\s*(?:[-*+\u2022]|\d{1,2}[.)]|\(?[a-z0-9]{1,3}\))\s*", prefix):
-            break
-        last = e
-        if last - rel_end > 900:
-            break
-    if last == rel_end:
-        return cand
-    return Candidate(cand.hit, cand.start, c.start + last, c.text[rel_start:last], cand.terms, cand.features,
-                     cand.score, cand.vector)
+def _same_block(text: str, a: int, b: int) -> bool:
+    """True when only spaces (no blank line or heading) lie between offsets a and b."""
+    gap = text[a:b]
+    return "\n\n" not in gap and not re.search(r"\n\s*#", gap)
 
 
 def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:

@@ -158,7 +158,7 @@ def repeated_lines(pages: list[list[str]]) -> set[str]:
     counts: Counter = Counter()
     for lines in pages:
         counts.update({_norm(l) for l in lines if l.strip() and len(l.strip()) <= 100})
-    floor = max(3, int(0.5 * len(pages) + 0.5))
+    floor = max(3, int(0.35 * len(pages) + 0.5))  # running heads often alternate between odd and even pages
     return {k for k, n in counts.items() if n >= floor and k.strip(" #-.")}
 
 
@@ -185,8 +185,16 @@ def clean_pages(raw: list[str]) -> tuple[list[str], list[Stamp]]:
                 kept.append("")
                 continue
             kept.append(l.strip() if len(l) - len(l.lstrip()) > 8 else l.rstrip())
-        out.append("\n".join(kept).strip())
+        out.append(_dehyphenate("\n".join(kept).strip()))
     return out, stamps
+
+
+_LINE_HYPHEN = re.compile(r"([a-z]{2,})\s?-[ \t]*\n[ \t]*([a-z]{2,})")
+
+
+def _dehyphenate(text: str) -> str:
+    """A word broken at a line end ('discrim-\ninating', 'wa -\nter') is one word again."""
+    return _LINE_HYPHEN.sub(r"\1\2", text)
 
 
 # -- the caption --------------------------------------------------------------------------------------------------

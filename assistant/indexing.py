@@ -24,66 +24,222 @@ if TYPE_CHECKING:
 
 @dataclass
 class IngestReport:
-    """What an ingest did, per document."""
+    """What an ingest did, per document; `skipped` holds paths left out on purpose (special files, links that
+    leave the folder, unsupported types), `failed` those that could not be read or indexed."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)  # ids taken over from a document of another origin
     chunks: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
     def summary(self) -> str:
-        """One line: added / updated / unchanged / failed."""
-        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.failed)} failed; {self.chunks} chunks embedded in {self.seconds:.1f}s")
+        """One line: added / updated / unchanged / failed / skipped."""
+        replaced = f" ({len(self.replaced)} replacing another origin's document)" if self.replaced else ""
+        return (f"{len(self.added)} added, {len(self.updated)} updated{replaced}, {len(self.unchanged)} unchanged, "
+                f"{len(self.failed)} failed, {len(self.skipped)} skipped; {self.chunks} chunks embedded in "
+                f"{self.seconds:.1f}s")
 
     def to_json(self) -> dict:
         """Machine-readable form."""
         return {"added": self.added, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": [{"path": p, "error": e} for p, e in self.failed], "chunks": self.chunks,
-                "seconds": round(self.seconds, 3)}
+                "failed": [{"path": p, "error": e} for p, e in self.failed],
+                "skipped": [{"path": p, "reason": r} for p, r in self.skipped], "replaced": self.replaced,
+                "chunks": self.chunks, "seconds": round(self.seconds, 3)}
 
 
-def expand(paths: Iterable[str | Path]) -> Iterator[tuple[str, Path | None]]:
-    """Yield (file or URL, root folder) for every supported file under the given paths; URLs pass through.
+# -- which files: regular files only; links that leave the folder only when asked ---------------------------------
+ORIGINS = ("corpus", "cli", "upload", "url")
+FOLLOW_HINT = "pass --follow-links (library: follow_links=True) to ingest it"
 
-    A file reached twice (named twice, or through two folders) is yielded once.
-    """
+
+def _is_url(s: str) -> bool:
+    return s.startswith(("http://", "https://"))
+
+
+def _path_error(path: str, e: OSError, what: str = "") -> str:
+    import errno
+
+    where = f"{what} {path}" if what else path
+    if e.errno == errno.ENAMETOOLONG:
+        try:
+            limit = os.pathconf("/", "PC_PATH_MAX")
+        except (OSError, ValueError):
+            limit = 4096
+        return (f"Cannot read {where}: the path is {len(os.fsencode(path)):,} bytes long, over the system's "
+                f"{limit:,}-byte limit (move it higher up the folder tree)")
+    return f"Cannot read {where}: {e.strerror or e}"
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+@dataclass
+class Selection:
+    """The files and URLs an ingest reads, with what it leaves out and why."""
+
+    items: list[tuple[str, Path | None]] = field(default_factory=list)  # (file or URL, root folder)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+
+def select(paths: Iterable[str | Path], follow_links: bool = False) -> Selection:
+    """The regular files with a supported extension under the given paths (URLs pass through).
+
+    Inside a folder, a link to a file is followed only when its target stays in that folder (or with
+    follow_links), and links to folders only with follow_links; FIFOs, devices and sockets are never read. A file
+    named directly is read even through a link (naming it is the choice), but only if it is a regular file. Each
+    path left out is reported with its reason; a folder that cannot be listed (a path too long for the system,
+    no permission) is a failure. A file reached twice (named twice, or through two folders) is read once.
+    Hidden files and folders are ignored."""
+    import stat
+
+    from .loaders import special_kind
+
+    out = Selection()
     seen: set[tuple[int, int]] = set()
+
+    def consider(f: Path, root: Path, named: bool) -> None:
+        s = str(f)
+        try:
+            link = f.is_symlink()
+            st = f.stat()
+        except OSError as e:
+            out.failed.append((s, _path_error(s, e)))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            out.skipped.append((s, f"{s} is {special_kind(st.st_mode)}, not a regular file: only regular files "
+                                   "are ingested"))
+            return
+        if link and not named and not follow_links:
+            target = f.resolve()
+            if not _inside(target, root.resolve()):
+                out.skipped.append((s, f"{s} is a link to {target}, outside {root}: not followed; {FOLLOW_HINT}"))
+                return
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        out.items.append((s, root))
+
     for p in paths:
         s = str(p)
-        if s.startswith(("http://", "https://")):
-            yield s, None
+        if _is_url(s):
+            out.items.append((s, None))
             continue
         path = Path(s)
-        if path.is_dir():
-            # followlinks=False: a symlink loop in an ingested folder cannot recurse forever
-            for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                for name in sorted(filenames):
-                    f = Path(dirpath) / name
-                    if name.startswith(".") or not supported_suffix(f):
+        try:
+            is_dir = path.is_dir()
+            exists = is_dir or path.exists() or path.is_symlink()
+        except OSError as e:  # a name too long for the system, say
+            out.failed.append((s, _path_error(s, e)))
+            continue
+        if not exists:
+            out.failed.append((s, f"No such file or folder: {s}"))
+            continue
+        if not is_dir:
+            consider(path, path.parent if path.parent != Path("") else Path("."), named=True)
+            continue
+        visited: set[tuple[int, int]] = set()
+
+        def walk_error(e: OSError, root: Path = path) -> None:
+            name = str(e.filename or root)
+            out.failed.append((name, _path_error(name, e, "folder")))
+
+        # links to folders are walked only with follow_links; `visited` keeps a loop of them from recursing forever
+        for dirpath, dirnames, filenames in os.walk(path, followlinks=follow_links, onerror=walk_error):
+            try:
+                here = os.stat(dirpath)
+                visited.add((here.st_dev, here.st_ino))
+            except OSError:
+                pass
+            keep = []
+            for d in sorted(dirnames):
+                full = Path(dirpath) / d
+                if d.startswith("."):
+                    continue
+                try:
+                    linked = full.is_symlink()
+                except OSError as e:  # a path too long for the system
+                    out.failed.append((str(full), _path_error(str(full), e, "folder")))
+                    continue
+                if linked:
+                    if not follow_links:
+                        out.skipped.append((str(full), f"{full} is a link to a folder: not followed; "
+                                                       f"{FOLLOW_HINT.replace('ingest it', 'follow it')}"))
                         continue
                     try:
-                        st = f.stat()
-                    except OSError:
-                        yield str(f), path  # reported as unreadable by the loader
+                        st = full.stat()
+                    except OSError as e:
+                        out.failed.append((str(full), _path_error(str(full), e, "folder")))
                         continue
-                    if (st.st_dev, st.st_ino) in seen:
-                        continue
-                    seen.add((st.st_dev, st.st_ino))
-                    yield str(f), path
-        else:
-            try:
-                st = path.stat()
-                if (st.st_dev, st.st_ino) in seen:
+                    if (st.st_dev, st.st_ino) in visited:
+                        continue  # a loop, or a folder already read
+                keep.append(d)
+            dirnames[:] = keep
+            for name in sorted(filenames):
+                f = Path(dirpath) / name
+                if name.startswith("."):
                     continue
-                seen.add((st.st_dev, st.st_ino))
-            except OSError:
-                pass  # missing or a broken link: reported by the caller or the loader
-            yield s, path.parent if path.parent != Path("") else Path(".")
+                if not supported_suffix(f):
+                    out.skipped.append((str(f), f"{f}: unsupported file type '{f.suffix.lower() or '(none)'}'"))
+                    continue
+                consider(f, path, named=False)
+    return out
+
+
+def expand(paths: Iterable[str | Path], follow_links: bool = False) -> Iterator[tuple[str, Path | None]]:
+    """Yield (file or URL, root folder) for every file select() would read."""
+    yield from select(paths, follow_links).items
+
+
+def origin_for(item: str, origin: str, settings) -> str:
+    """The origin recorded for one ingested item: 'url' for a web address, 'upload' when the caller says so,
+    'corpus' when the caller says so or for a file under settings.sources_dir (the shipped corpus `make run`
+    builds the index from), else 'cli'."""
+    if _is_url(item):
+        return "url"
+    if origin in ("upload", "corpus"):
+        return origin
+    try:
+        under = _inside(Path(item).resolve(), Path(settings.sources_dir).resolve())
+    except (OSError, RuntimeError):
+        under = False
+    return "corpus" if under else origin
+
+
+def record_origin(rec: dict | None, settings) -> str:
+    """The origin of a registry record; a record written before origins were kept gets the one its id and path
+    imply."""
+    rec = rec or {}
+    if rec.get("origin"):
+        return str(rec["origin"])
+    sid, path = str(rec.get("source_id", "")), str(rec.get("path", ""))
+    if sid.startswith("web/") or _is_url(path):
+        return "url"
+    if path:
+        p = Path(path).resolve()
+        if _inside(p, (Path(settings.index_dir) / "uploads").resolve()):
+            return "upload"
+        if _inside(p, Path(settings.sources_dir).resolve()):
+            return "corpus"
+    return "cli"
+
+
+def upload_id(source_id: str) -> str:
+    """An upload's id in its own namespace: 'bartz-v-anthropic' -> 'upload/bartz-v-anthropic'."""
+    import re
+
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", source_id.removeprefix("upload/")).strip("-.") or "document"
+    return f"upload/{slug[:150]}"
 
 
 @contextlib.contextmanager
@@ -150,26 +306,41 @@ class _Progress:
 
 def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
-           notify: Callable[[str], None] | None = None) -> IngestReport:
+           notify: Callable[[str], None] | None = None, origin: str = "cli", replace: bool = False,
+           actor: str | None = None, follow_links: bool = False) -> IngestReport:
     """Add or update the given files, folders and URLs in the index; bad files are reported and skipped.
 
-    A SourceDoc (already loaded, e.g. an upload whose metadata the user corrected) is indexed as it is.
+    `origin` says where the documents come from: "cli" (the default), "corpus" (the shipped sources; a file under
+    settings.sources_dir counts as corpus anyway), "upload" (the web app) or "url" (web addresses always are).
+    The registry records each document's origin. An upload's id is put in its own namespace (front matter
+    `id: x` becomes `upload/x`), so an upload can only ever update an earlier upload.
+
+    A document never replaces one of another origin that has the same id unless `replace=True`: without it the
+    file is reported as failed and the existing document is left as it is. `replace=True` is the explicit
+    "replace" action (the CLI's --replace; for the web app, a button that names the document): an upload then
+    keeps the id its front matter names (if it names one), and the registry records what was replaced and who
+    replaced it when (`replaced_origin`, `replaced_by` = actor, `replaced_at`). `actor` (the logged-in user, the OS
+    user) is kept on every document written, as `actor`, with `written_at`.
+
+    Only regular files are read; see select() for links (`follow_links`) and what is skipped. A SourceDoc (already
+    loaded, e.g. an upload whose metadata the user corrected) is indexed as it is, with the given origin.
     `progress(chunks embedded, chunks in all (estimated until every file is read), file)` is called as the work
     moves; `show_bar` draws the same figures on stderr (default: when stderr is a terminal).
     """
+    if origin not in ORIGINS:
+        from .errors import InvalidInputError
+
+        raise InvalidInputError(f"Unknown origin '{origin}': use one of {', '.join(ORIGINS)}")
     t_start = time.perf_counter()
     settings = assistant.settings
     report = IngestReport()
     paths = list(paths)
-    loaded = [p for p in paths if isinstance(p, SourceDoc)]
-    paths = [str(p) for p in paths if not isinstance(p, SourceDoc)]
-    for s in paths:
-        if not s.startswith(("http://", "https://")) and not Path(s).exists() and not Path(s).is_symlink():
-            report.failed.append((s, f"No such file or folder: {s}"))
-    items: list[tuple[str | SourceDoc, Path | None]] = [
-        (s, r) for s, r in expand(p for p in paths if p.startswith(("http://", "https://"))
-                                  or Path(p).exists() or Path(p).is_symlink())]
-    items += [(doc, None) for doc in loaded]
+    chosen = select([str(p) for p in paths if not isinstance(p, SourceDoc)], follow_links=follow_links)
+    items: list[tuple[str | SourceDoc, Path | None]] = list(chosen.items)
+    items += [(p, None) for p in paths if isinstance(p, SourceDoc)]
+    report.failed += chosen.failed
+    report.skipped += chosen.skipped
+    written_at = _now()
     lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
     with index_lock(lock_dir, notify=notify):
         store, retriever = assistant.store, assistant.retriever
@@ -229,10 +400,17 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
             try:
                 if isinstance(name, SourceDoc):
                     doc, name = name, name.path or name.source_id
-                elif name.startswith(("http://", "https://")):
+                    item_origin = origin
+                elif _is_url(name):
+                    item_origin = "url"
                     doc = load_url(name, max_mb=settings.max_file_mb)
                 else:
-                    doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb)
+                    item_origin = origin_for(name, origin, settings)
+                    doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb,
+                                    max_pages=settings.max_pages_per_file)
+                if item_origin == "upload" and not (replace and doc.metadata.get("id")):
+                    doc.source_id = upload_id(doc.source_id)
+                doc.origin = item_origin
                 if doc.source_id in seen_ids:
                     raise LoadError(
                         f"{name}: id '{doc.source_id}' is already used by {seen_ids[doc.source_id]} in this batch; "
@@ -240,24 +418,49 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
                     )
                 seen_ids[doc.source_id] = name
                 old = registry.get(doc.source_id)
+                old_origin = record_origin(old, settings) if old and old.get("hash") else None
+                same_origin = old_origin in (None, item_origin)
                 if old and old.get("hash") == doc.content_hash and not old.get("pending"):
                     report.unchanged.append(doc.source_id)
-                    if doc.path and old.get("path") != doc.path:
+                    if same_origin and doc.path and old.get("path") != doc.path:
                         store.update_path(doc.source_id, doc.path, old)
-                else:
-                    chunks = chunk_document(doc, settings.max_chunk_chars)
-                    if not chunks:
-                        raise LoadError(f"{name}: no text to index after parsing")
-                    batch.append((doc, chunks, bool(old and old.get("hash"))))
-                    batch_chunks += len(chunks)
-                    tracker.file_read(len(chunks), str(name))
-                    counted = True
-                    if batch_chunks >= 512:
-                        flush()
+                    continue
+                if not same_origin and not replace:
+                    raise LoadError(
+                        f"{name}: id '{doc.source_id}' belongs to a document of origin '{old_origin}' "
+                        f"(“{str(old.get('title', ''))[:80]}”), which was left as it is; to replace it, ingest "
+                        "again with --replace (library: replace=True)"
+                    )
+                doc.provenance = {"actor": actor or "", "written_at": written_at}
+                if not same_origin:
+                    doc.provenance.update(replaced_origin=old_origin, replaced_by=actor or item_origin,
+                                          replaced_at=written_at)
+                chunks = chunk_document(doc, settings.max_chunk_chars)
+                if not chunks:
+                    raise LoadError(f"{name}: no text to index after parsing")
+                if len(chunks) > settings.max_chunks_per_file:
+                    raise LoadError(
+                        f"{name} makes {len(chunks):,} chunks, over the limit of {settings.max_chunks_per_file:,} "
+                        "per file (ASSISTANT_MAX_CHUNKS_PER_FILE): split the document or raise the limit"
+                    )
+                batch.append((doc, chunks, bool(old and old.get("hash"))))
+                if not same_origin:
+                    report.replaced.append(doc.source_id)
+                batch_chunks += len(chunks)
+                tracker.file_read(len(chunks), str(name))
+                counted = True
             except LoadError as e:
                 report.failed.append((name, str(e)))
-            if not counted:
-                tracker.file_read(0, str(name))
+            except AssistantError:
+                raise  # the index itself failed: not this file's fault
+            except Exception as e:  # a reader's own bug or a missing module: this file fails, the batch goes on
+                report.failed.append((name, f"{name}: unexpected error while reading it "
+                                            f"({type(e).__name__}: {str(e)[:200]})"))
+            finally:
+                if not counted:
+                    tracker.file_read(0, str(name))
+            if batch_chunks >= 512:
+                flush()  # outside the per-file try: a write failure is the index's, not this file's
         flush()
         retriever.save_cache()
         marker.unlink(missing_ok=True)
@@ -265,6 +468,12 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
             bar.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def interrupted_marker(index_dir: str | Path) -> Path:

@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
 
+from .lexicon import is_common_word
 from .query import Mention, name_tokens
 from .text import STOPWORDS, content_words
 
 # Front-matter fields that name a document's subject (people and organisations a user may call it by).
 NAME_FIELDS = ("parties", "plaintiffs", "defendants", "judge", "judges", "aliases", "short_title", "caption",
-               "also_known_as", "author", "authors", "issuer", "publisher", "docket", "case_number", "court")
+               "also_known_as", "author", "authors", "issuer", "publisher", "docket", "case_number", "court",
+               "source_name", "sitename")
 
 
 class LexicalStats(Protocol):
@@ -39,6 +41,9 @@ class DocNames:
     acronyms: frozenset[str] = frozenset()
     lead_acronyms: frozenset[str] = frozenset()  # of the first-named party in a 'X v. Y' title
     proper: frozenset[str] = frozenset()  # capitalised words of its caption and named fields ('Bartz', 'Alsup')
+    provisions: frozenset[str] = frozenset()  # provisions in its title ('§512', 'article 53')
+    headed: frozenset[str] = frozenset()      # provisions its section headings name ('article 34')
+    title_stems: frozenset[str] = frozenset()
 
 
 def _field_values(value: Any) -> list[str]:
@@ -90,11 +95,27 @@ def names_from_record(record: dict[str, Any]) -> DocNames:
                     names.append(toks)
                     raw_names.append(part)
     return DocNames(source_id=str(record.get("source_id") or ""), title=title,
+                    provisions=frozenset(_provisions(title)), title_stems=frozenset(content_words(title)),
                     title_tokens=frozenset(name_tokens(title)), names=names,
                     acronyms=frozenset(_acronyms([title] + raw_names)),
                     lead_acronyms=frozenset(_acronyms([lead]) if lead else ()),
                     proper=frozenset(t for part in raw_names + ([title] if lead else [])
                                      for w in re.findall(r"\b[A-Z][\w'’\-]+", part) for t in name_tokens(w)))
+
+
+def _provisions(text: str) -> set[str]:
+    from .query import PROVISION, provision_key
+
+    return {k for m in PROVISION.finditer(text) for k in [provision_key(m.group(0))] if k}
+
+
+def with_headings(d: DocNames, headings: Iterable[str]) -> DocNames:
+    """The document's names with the provisions its section headings name ('Article 34 — Risk assessment')."""
+    headed = set()
+    for h in headings:
+        headed |= _provisions(h[:80])
+    d.headed = frozenset(headed)
+    return d
 
 
 @dataclass
@@ -104,6 +125,12 @@ class Link:
     source_id: str
     score: float
     via: str  # title | name | acronym | text
+
+
+# How much each kind of mention says about which document a question is about: a quoted title or an act's number
+# says most, a court's city least.
+_KIND_WEIGHT = {"quoted": 2.0, "id": 1.5, "name": 1.0, "acronym": 1.0, "provision": 1.0, "described": 1.0,
+                "lower": 0.8, "court": 0.5}
 
 
 class Linker:
@@ -134,6 +161,7 @@ class Linker:
             tok = re.sub(r"['’]s$", "", w.lower()).strip(".'’-")
             if (tok and tok not in have and w == w.lower() and len(tok) >= 3 and tok in self.vocab
                     and len(self.vocab[tok]) <= 3 and not tok.isdigit() and tok not in STOPWORDS
+                    and not is_common_word(tok)
                     and len(self.stats.sources_with(content_words(tok))) <= max(3, 0.5 * n_docs)):
                 out.append(Mention(tok, (tok,), "lower"))
                 have.add(tok)
@@ -148,12 +176,23 @@ class Linker:
         toks = set(m.tokens)
         if not toks:
             return 0.0, ""
+        if m.kind == "provision":
+            key = m.tokens[0]
+            if key in d.provisions:
+                return 1.0, "title"
+            return (0.5, "heading") if key in d.headed else (0.0, "")
+        if m.kind == "described":
+            stems = {s for t in toks for s in content_words(t)}
+            share = len(stems & d.title_stems) / len(stems) if stems else 0.0
+            return (0.85 * share, "title") if share >= 0.5 else (0.0, "")
         w = {t: self._weight(t) for t in toks}
         total = sum(w.values())
         in_title = sum(w[t] for t in toks if t in d.title_tokens) / total
         best, via = 0.0, ""
         if in_title >= 0.999:
-            best, via = 1.0, "title"
+            # the name as written ('Artificial Intelligence and Copyright') beats the same words in another order
+            exact = len(toks) < 2 or " ".join(m.tokens) in " ".join(name_tokens(d.title))
+            best, via = (1.0 if exact else 0.95), "title"
         elif in_title >= 0.5 and len(toks) >= 2:
             best, via = 0.6 * in_title, "title"
         for name in d.names:
@@ -174,14 +213,17 @@ class Linker:
         """Documents the mentions point at, strongest first. A document's score is the mean over the question's
         mentions of how well it matches each, so 'Getty ... Stability' prefers the Getty documents to another
         Stability case; a mention that fits many documents equally ('OpenAI') counts for less."""
-        per = [links for links in self.per_mention(mentions) if links]
-        if not per:
+        pairs = [(m, links) for m, links in zip(mentions, self.per_mention(mentions)) if links]
+        if not pairs:
             return []
+        per = [links for _m, links in pairs]
+        weights = [_KIND_WEIGHT.get(m.kind, 1.0) for m, _links in pairs]
+        norm = sum(weights) or 1.0
         total: dict[str, float] = {}
         via: dict[str, str] = {}
-        for links in per:
+        for links, w in zip(per, weights):
             for l in links:
-                total[l.source_id] = total.get(l.source_id, 0.0) + l.score / len(per)
+                total[l.source_id] = total.get(l.source_id, 0.0) + l.score * w / norm
                 if l.source_id not in via or l.via != "text":
                     via[l.source_id] = l.via
         return sorted((Link(sid, round(v, 4), via[sid]) for sid, v in total.items()), key=lambda x: -x.score)

@@ -4,10 +4,16 @@ settings.llm picks the model: "extractive" (none), "openai:MODEL" (any OpenAI-co
 llama.cpp's server, LM Studio) or "ollama:MODEL". Any failure (timeout, refused connection, bad key, malformed
 reply, nothing verifiable) raises LLMError with a short reason built only from safe values, so the API key can
 never reach a message, a log line or an eval report; Assistant.ask then keeps the extractive answer.
+
+Every call is bounded as a whole, not only per read: the HTTP client's network streams check one deadline and one
+byte budget per call (a server dripping a byte at a time, headers included, or sending megabytes is cut off), the
+request asks for at most settings.llm_max_tokens tokens, and a reply with more pieces or text than that allows is
+cut too.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import logging
 import os
@@ -32,6 +38,7 @@ PROVIDERS = ("openai", "ollama")
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
 DEFAULT_OLLAMA_HOST = "http://localhost:11434"
 CONDENSE_TIMEOUT = 15.0  # seconds: condensing only sharpens retrieval, so it must not hold the answer up for long
+CHARS_PER_TOKEN = 8  # reply text allowed per token of llm_max_tokens (English averages ~4 characters a token)
 HISTORY_TURNS = 3  # conversation turns shown to the condenser
 _THINK = re.compile(r"<think>.*?</think>", re.S | re.I)  # reasoning models' scratchpad is not the answer
 _REFERENCES = re.compile(r"^\W*(?:sources|references|citations)\W*$", re.I | re.M)
@@ -47,6 +54,8 @@ class LLMConfig:
     base_url: str
     api_key: str = field(default="", repr=False)
     timeout: float = 60.0
+    max_tokens: int = 1024
+    max_reply_bytes: int = 1024 * 1024
 
     @property
     def safe_url(self) -> str:
@@ -81,7 +90,8 @@ def parse(settings) -> LLMConfig | None:
         base = settings.llm_base_url or os.environ.get("OLLAMA_HOST") or DEFAULT_OLLAMA_HOST
     if "://" not in base:  # OLLAMA_HOST is often written host:port
         base = f"http://{base}"
-    return LLMConfig(provider, model, base.rstrip("/"), key, float(settings.llm_timeout))
+    return LLMConfig(provider, model, base.rstrip("/"), key, float(settings.llm_timeout),
+                     int(settings.llm_max_tokens), int(settings.llm_max_reply_kb * 1024))
 
 
 # -- calling the model ----------------------------------------------------------------------------------------
@@ -89,9 +99,103 @@ _MODELS: dict[tuple, Any] = {}
 _MODELS_LOCK = threading.Lock()
 
 
+# -- the per-call budget: one deadline and one byte count for everything a call reads ---------------------------
+class ReplyTooLarge(Exception):
+    """The reply went over the byte, token or text budget of the call."""
+
+
+class DeadlineExceeded(TimeoutError):
+    """The call's total deadline passed."""
+
+
+@dataclass
+class _Budget:
+    deadline: float  # time.monotonic() value
+    max_bytes: int
+    read: int = 0
+    streams: list = field(default_factory=list)  # the connections this call read from
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("llm_budget", default=None)
+
+
+def _left(timeout: float | None) -> float | None:
+    """The timeout for one network operation: never past the current call's deadline."""
+    b = _BUDGET.get()
+    if b is None:
+        return timeout
+    left = b.deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlineExceeded
+    return left if timeout is None else min(timeout, left)
+
+
+def _guarded_backend(inner):
+    """An httpcore network backend whose streams obey the current call's deadline and byte budget."""
+    import httpcore
+
+    class Stream(httpcore.NetworkStream):
+        def __init__(self, stream):
+            self._stream = stream
+
+        def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+            data = self._stream.read(max_bytes, _left(timeout))
+            b = _BUDGET.get()
+            if b is not None:
+                if self not in b.streams:
+                    b.streams.append(self)
+                b.read += len(data)
+                if b.read > b.max_bytes:
+                    raise ReplyTooLarge
+            return data
+
+        def write(self, buffer: bytes, timeout: float | None = None) -> None:
+            self._stream.write(buffer, _left(timeout))
+
+        def close(self) -> None:
+            self._stream.close()
+
+        def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+            return Stream(self._stream.start_tls(ssl_context, server_hostname, _left(timeout)))
+
+        def get_extra_info(self, info: str):
+            return self._stream.get_extra_info(info)
+
+    class Backend(httpcore.NetworkBackend):
+        def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+            return Stream(inner.connect_tcp(host, port, _left(timeout), local_address, socket_options))
+
+        def connect_unix_socket(self, path, timeout=None, socket_options=None):
+            return Stream(inner.connect_unix_socket(path, _left(timeout), socket_options))
+
+        def sleep(self, seconds: float) -> None:
+            inner.sleep(seconds)
+
+    return Backend()
+
+
+def http_client(base_url: str, timeout: float, headers: dict[str, str] | None = None):
+    """An httpx client for the LLM server whose every read and write is bounded by the current call's budget
+    (environment proxies are kept)."""
+    import urllib.request
+
+    import httpx
+
+    host = httpx.URL(base_url).host
+    proxy = None
+    if not urllib.request.proxy_bypass(host):
+        proxies = urllib.request.getproxies()
+        proxy = proxies.get(httpx.URL(base_url).scheme) or proxies.get("all")
+    transport = httpx.HTTPTransport(proxy=proxy, retries=0)
+    pool = transport._pool  # httpx builds the pool; only its network backend is swapped
+    pool._network_backend = _guarded_backend(pool._network_backend)
+    return httpx.Client(transport=transport, timeout=timeout, headers=headers)
+
+
 def _model(cfg: LLMConfig, timeout: float):
     """The llama-index LLM for a config, built on first use and reused (it keeps its HTTP connections)."""
-    key = (cfg.provider, cfg.model, cfg.base_url, hashlib.sha256(cfg.api_key.encode()).hexdigest(), timeout)
+    key = (cfg.provider, cfg.model, cfg.base_url, hashlib.sha256(cfg.api_key.encode()).hexdigest(), timeout,
+           cfg.max_tokens)
     with _MODELS_LOCK:
         if key not in _MODELS:
             _MODELS[key] = _build(cfg, timeout)
@@ -101,19 +205,26 @@ def _model(cfg: LLMConfig, timeout: float):
 def _build(cfg: LLMConfig, timeout: float):
     if cfg.provider == "openai":
         try:
+            import openai.resources  # noqa: F401 - the SDK imports it on the first request: not part of a call's time
             from llama_index.llms.openai_like import OpenAILike
         except ImportError:
             raise LLMError(prompts.LLM_REASON_NOT_INSTALLED.format(package="llama-index-llms-openai-like")) from None
         # retries would multiply the wait before falling back; local servers accept any key
         return OpenAILike(model=cfg.model, api_base=cfg.base_url, api_key=cfg.api_key or "not-needed",
                           is_chat_model=True, is_function_calling_model=False, max_retries=0, timeout=timeout,
-                          temperature=0.1)
+                          temperature=0.1, max_tokens=cfg.max_tokens,
+                          http_client=http_client(cfg.base_url, timeout))
     try:
         from llama_index.llms.ollama import Ollama
+        from ollama import Client
     except ImportError:
         raise LLMError(prompts.LLM_REASON_NOT_INSTALLED.format(package="llama-index-llms-ollama")) from None
     headers = {"Authorization": f"Bearer {cfg.api_key}"} if cfg.api_key else None
-    return Ollama(model=cfg.model, base_url=cfg.base_url, request_timeout=timeout, headers=headers, temperature=0.1)
+    # the ollama client passes extra keywords to its httpx client: the transport carries the call's budget
+    client = Client(host=cfg.base_url, timeout=timeout, headers=headers,
+                    transport=http_client(cfg.base_url, timeout)._transport)
+    return Ollama(model=cfg.model, base_url=cfg.base_url, request_timeout=timeout, headers=headers, temperature=0.1,
+                  additional_kwargs={"num_predict": cfg.max_tokens}, client=client)
 
 
 def _status(exc: BaseException) -> int | None:
@@ -136,6 +247,8 @@ def describe_error(exc: BaseException, cfg: LLMConfig, timeout: float) -> str:
         cur = cur.__cause__ or cur.__context__
     kinds = " ".join(type(e).__name__ for e in chain)
     status = next((s for s in map(_status, chain) if s), None)
+    if any(isinstance(e, ReplyTooLarge) for e in chain):
+        return prompts.LLM_REASON_TOO_LONG.format(tokens=cfg.max_tokens, kb=f"{cfg.max_reply_bytes / 1024:g}")
     if any(isinstance(e, TimeoutError) for e in chain) or "Timeout" in kinds:
         return prompts.LLM_REASON_TIMEOUT.format(seconds=f"{timeout:g}")
     if status in (401, 403) or "AuthenticationError" in kinds or "PermissionDenied" in kinds:
@@ -164,42 +277,71 @@ def _fail(exc: BaseException, cfg: LLMConfig, timeout: float) -> LLMError:
 def chat(cfg: LLMConfig, messages: list[tuple[str, str]], on_token: Callable[[str], None] | None = None,
          timeout: float | None = None) -> str:
     """Send (role, content) messages and return the reply text (streamed to on_token when given); LLMError on
-    any failure. The timeout bounds the whole call, not only each read."""
+    any failure. The timeout bounds the whole call, every read and write of it included, and the reply is cut
+    (LLMError) past cfg.max_reply_bytes on the wire, cfg.max_tokens streamed pieces or CHARS_PER_TOKEN characters
+    a token of text."""
     timeout = timeout or cfg.timeout
-    t0 = time.monotonic()
+    max_chars = cfg.max_tokens * CHARS_PER_TOKEN
     try:
         from llama_index.core.llms import ChatMessage
 
-        llm = _model(cfg, timeout)
+        llm = _model(cfg, timeout)  # imports and builds the client on first use: not part of the call's time
         msgs = [ChatMessage(role=role, content=content) for role, content in messages]
-        if on_token is None:
-            resp = llm.chat(msgs)
-            text = resp.message.content
-            if text is not None and not isinstance(text, str):
-                raise TypeError("reply content is not text")
-            return text or ""
-        stream = iter(llm.stream_chat(msgs))
     except LLMError:
         raise
     except Exception as e:
         raise _fail(e, cfg, timeout) from None
-    parts: list[str] = []
-    while True:
+    budget = _Budget(time.monotonic() + timeout, cfg.max_reply_bytes)
+    token = _BUDGET.set(budget)
+    stream = None
+    done = False
+    try:
         try:
-            r = next(stream)
-            delta = r.delta or ""
-            if not isinstance(delta, str):
-                raise TypeError("streamed delta is not text")
-            if time.monotonic() - t0 > timeout:
-                raise TimeoutError
-        except StopIteration:
-            break
+            if on_token is None:
+                resp = llm.chat(msgs)
+                text = resp.message.content
+                if text is not None and not isinstance(text, str):
+                    raise TypeError("reply content is not text")
+                if text and len(text) > max_chars:
+                    raise ReplyTooLarge
+                done = True
+                return text or ""
+            stream = iter(llm.stream_chat(msgs))
+        except LLMError:
+            raise
         except Exception as e:
             raise _fail(e, cfg, timeout) from None
-        if delta:
-            parts.append(delta)
-            on_token(delta)  # the caller's own errors are not the model's: let them through
-    return "".join(parts)
+        parts: list[str] = []
+        chars = 0
+        while True:
+            try:
+                r = next(stream)
+                delta = r.delta or ""
+                if not isinstance(delta, str):
+                    raise TypeError("streamed delta is not text")
+                if time.monotonic() > budget.deadline:
+                    raise DeadlineExceeded
+                chars += len(delta)
+                if len(parts) >= cfg.max_tokens or chars > max_chars:
+                    raise ReplyTooLarge  # a server that ignores max_tokens is cut off here
+            except StopIteration:
+                break
+            except Exception as e:
+                raise _fail(e, cfg, timeout) from None
+            if delta:
+                parts.append(delta)
+                on_token(delta)  # the caller's own errors are not the model's: let them through
+        done = True
+        return "".join(parts)
+    finally:
+        if not done:
+            # a call cut short must not leave its connection open, still receiving what the server sends
+            for st in budget.streams:
+                try:
+                    st.close()
+                except Exception:
+                    pass
+        _BUDGET.reset(token)
 
 
 # -- follow-ups -----------------------------------------------------------------------------------------------

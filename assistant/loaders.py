@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -13,6 +15,7 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import LoadError
+from .text import http_url
 from .types import SourceDoc
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
@@ -24,6 +27,8 @@ _MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]\n]+)\]\((?:[a-z]+:|/|#|\.)[
 _HTML_TAG = re.compile(r"</?(?:p|a|div|span|br|img|strong|em|b|i|ul|ol|li|h[1-6]|blockquote|figure|figcaption|"
                        r"table|tr|td|th|tbody|thead|section|article|iframe|script|style|noscript)\b[^>]*>", re.I)
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a day, or a month or year when that is all that is known
+MAX_FRONT_MATTER_KB = 64  # far more than any real front matter; bounds what YAML parsing can be made to do
+MAX_FRONT_MATTER_DEPTH = 16  # nesting of lists and mappings
 
 
 def supported_suffix(path: Path) -> bool:
@@ -40,28 +45,23 @@ def source_id_for(path: Path, root: Path | None) -> str:
     return rel.with_suffix("").as_posix()
 
 
-def load_path(path: Path, root: Path | None = None, max_mb: float = 20.0) -> SourceDoc:
-    """Read one file into a SourceDoc; raises LoadError naming the file when it cannot."""
+def load_path(path: Path, root: Path | None = None, max_mb: float = 20.0, max_pages: int | None = None) -> SourceDoc:
+    """Read one file into a SourceDoc; raises LoadError naming the file when it cannot (a PDF of more than
+    max_pages pages is refused before its text is read)."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise LoadError(
             f"Unsupported file type '{suffix or '(none)'}' in {path}: supported are .md .txt .html .htm .pdf"
         )
-    try:
-        size = path.stat().st_size
-        if size > max_mb * 1024 * 1024:
-            raise LoadError(
-                f"{path} is {size / 1024 / 1024:.1f} MB, over the {max_mb:g} MB limit "
-                f"(raise it with ASSISTANT_MAX_FILE_MB)"
-            )
-        data = path.read_bytes()
-    except OSError as e:
-        raise LoadError(f"Cannot read {path}: {e.strerror or e}") from None
+    data = read_bounded(path, int(max_mb * 1024 * 1024), limit_hint=f"the {max_mb:g} MB limit "
+                        "(raise it with ASSISTANT_MAX_FILE_MB)")
     if not data.strip():
         raise LoadError(f"{path} is empty: nothing to index")
     default_id = source_id_for(path, root)
     if suffix == ".pdf":
+        if max_pages is not None:
+            check_pdf_pages(data, str(path), max_pages)
         doc = parse_pdf(data, name=str(path), default_id=default_id)
     elif suffix in (".html", ".htm"):
         doc = parse_html(decode_text(data, str(path)), name=str(path), default_id=default_id)
@@ -71,6 +71,65 @@ def load_path(path: Path, root: Path | None = None, max_mb: float = 20.0) -> Sou
         doc = parse_markdown(decode_text(data, str(path)), name=str(path), default_id=default_id)
     doc.path = str(path)
     return finish(doc)
+
+
+_KINDS = [(stat.S_ISFIFO, "a FIFO (named pipe)"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"), (stat.S_ISDIR, "a folder")]
+
+
+def special_kind(mode: int) -> str:
+    """What a file that is not a regular file is ('a FIFO (named pipe)', 'a character device', ...)."""
+    return next((kind for test, kind in _KINDS if test(mode)), "not a regular file")
+
+
+def read_bounded(path: Path, max_bytes: int, limit_hint: str = "") -> bytes:
+    """The bytes of a regular file, read up to max_bytes whatever size it reports; LoadError naming the file for
+    anything else (a FIFO, a device, a socket) or for a file over the limit. The file is opened without blocking
+    and checked after opening, so a pipe never hangs the read and a swapped file is still checked."""
+    limit = limit_hint or f"the {max_bytes / 1024 / 1024:g} MB limit"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as e:
+        raise LoadError(f"Cannot read {path}: {e.strerror or e}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise LoadError(f"{path} is {special_kind(st.st_mode)}, not a regular file: only regular files are "
+                            "ingested")
+        if st.st_size > max_bytes:
+            raise LoadError(f"{path} is {st.st_size / 1024 / 1024:.1f} MB, over {limit}")
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:  # it said it was smaller (a /proc file, or one still growing)
+            raise LoadError(f"{path} is over {limit}")
+        return b"".join(chunks)
+    except OSError as e:
+        raise LoadError(f"Cannot read {path}: {e.strerror or e}") from None
+    finally:
+        os.close(fd)
+
+
+def check_pdf_pages(data: bytes, name: str, max_pages: int) -> None:
+    """LoadError when a PDF has more than max_pages pages (counting them is cheap; reading their text is not)."""
+    import io
+    import logging
+
+    from pypdf import PdfReader
+
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    try:
+        n = len(PdfReader(io.BytesIO(data)).pages)
+    except Exception:
+        return  # broken or encrypted: parse_pdf says which
+    if n > max_pages:
+        raise LoadError(f"{name} has {n:,} pages, over the limit of {max_pages:,} per file "
+                        "(ASSISTANT_MAX_PAGES_PER_FILE): split the document or raise the limit")
 
 
 def finish(doc: SourceDoc) -> SourceDoc:
@@ -136,8 +195,87 @@ def _check_date(key: str, value: Any, name: str) -> str:
     return text
 
 
-DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "lastmod", "updated", "modified")
+DATE_KEYS = ("date", "filed", "decided", "current_as_of", "published", "as_of", "last_event_date", "lastmod", "updated",
+             "modified")
 LIST_KEYS = ("sources", "parties", "issues", "tags")
+
+
+class _AliasFound(Exception):
+    def __init__(self, anchor: str, mark):
+        self.anchor, self.mark = anchor, mark
+
+
+class _FrontMatterLoader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases: '*name' references are how a few hundred bytes of YAML expand into
+    gigabytes ("billion laughs"), and front matter never needs them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise _AliasFound(event.anchor, event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def _depth(value: Any) -> int:
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        v, d = todo.pop()
+        if isinstance(v, (dict, list)):
+            deepest = max(deepest, d)
+            if d <= MAX_FRONT_MATTER_DEPTH:
+                todo += [(x, d + 1) for x in (v.values() if isinstance(v, dict) else v)]
+    return deepest
+
+
+def parse_front_matter(block: str, name: str) -> dict[str, Any]:
+    """The YAML between the '---' lines as a dict; LoadError naming the file when it is malformed, over
+    MAX_FRONT_MATTER_KB, nested deeper than MAX_FRONT_MATTER_DEPTH, uses aliases, or holds text that is not valid
+    Unicode (a lone surrogate written as an escape)."""
+    size = len(block.encode("utf-8", "surrogatepass"))
+    if size > MAX_FRONT_MATTER_KB * 1024:
+        raise LoadError(f"{name}: front matter is {size / 1024:.0f} KB, over the {MAX_FRONT_MATTER_KB} KB limit: "
+                        "keep metadata short and put the text after the closing '---'")
+    try:
+        loaded = yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+    except _AliasFound as e:
+        raise LoadError(f"{name}: front matter uses a YAML alias (*{e.anchor}, line {e.mark.line + 2}): aliases "
+                        "are not allowed in front matter, write the value out") from None
+    except RecursionError:
+        raise LoadError(f"{name}: front matter is nested too deeply (the limit is {MAX_FRONT_MATTER_DEPTH} "
+                        "levels)") from None
+    except yaml.YAMLError as e:
+        where = getattr(e, "problem_mark", None)
+        at = f" (line {where.line + 2})" if where else ""
+        raise LoadError(f"{name}: malformed YAML front matter{at}: {getattr(e, 'problem', e)}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise LoadError(f"{name}: front matter must be a YAML mapping of key: value lines")
+    if _depth(loaded) > MAX_FRONT_MATTER_DEPTH:
+        raise LoadError(f"{name}: front matter is nested too deeply (the limit is {MAX_FRONT_MATTER_DEPTH} levels)")
+    try:
+        json.dumps(loaded, default=str, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = e.object[e.start:e.end].encode("unicode_escape").decode("ascii")
+        raise LoadError(f"{name}: front matter holds a character that is not valid Unicode text ({bad}, a lone "
+                        "surrogate): remove it") from None
+    return {str(k): v for k, v in loaded.items()}
+
+
+def parse_toml_front_matter(block: str, name: str) -> dict[str, Any]:
+    """Hugo's TOML front matter between '+++' lines, under the same size and depth bounds as YAML's."""
+    import tomllib
+
+    size = len(block.encode("utf-8", "surrogatepass"))
+    if size > MAX_FRONT_MATTER_KB * 1024:
+        raise LoadError(f"{name}: front matter is {size / 1024:.0f} KB, over the {MAX_FRONT_MATTER_KB} KB limit")
+    try:
+        loaded = tomllib.loads(block)
+    except tomllib.TOMLDecodeError as e:
+        raise LoadError(f"{name}: malformed TOML front matter: {e}") from None
+    if _depth(loaded) > MAX_FRONT_MATTER_DEPTH:
+        raise LoadError(f"{name}: front matter is nested too deeply (the limit is {MAX_FRONT_MATTER_DEPTH} levels)")
+    return {str(k): v for k, v in loaded.items()}
 
 
 def parse_markdown(text: str, name: str = "<text>", default_id: str = "document") -> SourceDoc:
@@ -146,29 +284,13 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     body = text
     toml_m = _TOML_FRONT.match(text)
     if toml_m:
-        import tomllib
-
-        try:
-            loaded_toml = tomllib.loads(toml_m.group(1))
-        except tomllib.TOMLDecodeError as e:
-            raise LoadError(f"{name}: malformed TOML front matter: {e}") from None
-        meta = {str(k): v for k, v in loaded_toml.items()}
+        meta = parse_toml_front_matter(toml_m.group(1), name)
         body = text[toml_m.end():]
     m = None if toml_m else _FRONT.match(text)
     if text.startswith("---") and not m:
         raise LoadError(f"{name}: front matter starts with '---' but has no closing '---' line")
     if m:
-        try:
-            loaded = yaml.safe_load(m.group(1))
-        except yaml.YAMLError as e:
-            where = getattr(e, "problem_mark", None)
-            at = f" (line {where.line + 2})" if where else ""
-            raise LoadError(f"{name}: malformed YAML front matter{at}: {getattr(e, 'problem', e)}") from None
-        if loaded is None:
-            loaded = {}
-        if not isinstance(loaded, dict):
-            raise LoadError(f"{name}: front matter must be a YAML mapping of key: value lines")
-        meta = {str(k): v for k, v in loaded.items()}
+        meta = parse_front_matter(m.group(1), name)
         body = text[m.end():]
     for key in DATE_KEYS:
         if meta.get(key) is not None:
@@ -182,16 +304,17 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     for key in LIST_KEYS:
         if key in meta and meta[key] is not None and not isinstance(meta[key], list):
             raise LoadError(f"{name}: front matter '{key}' must be a list, e.g. {key}: [a, b]")
-    meta = json.loads(json.dumps(meta, default=str))
+    meta = json.loads(json.dumps(meta, default=str))  # bounded: parse_front_matter refuses aliases and big input
     sid = str(meta.get("id") or default_id).strip()
     if not sid:
         raise LoadError(f"{name}: front matter 'id' is empty")
     body = plain_markdown(body)
     h1 = _H1.search(_FENCE.sub(lambda f: "\n" * f.group(0).count("\n"), body))  # a '# comment' in code is no title
     title = " ".join(str(meta.get("title") or (h1.group(1) if h1 else "") or Path(default_id).name).split())
-    url = meta.get("url") or ""
-    if not url and isinstance(meta.get("sources"), list) and meta["sources"]:
-        url = str(meta["sources"][0])
+    # only an http(s) address is ever shown or linked: a `javascript:` url is kept as metadata, never as the url
+    url = http_url(meta.get("url"))
+    if not url and isinstance(meta.get("sources"), list):
+        url = next((u for u in map(http_url, meta["sources"]) if u), "")
     date = meta.get("date") or meta.get("decided") or meta.get("filed") or meta.get("current_as_of") or ""
     if not body.strip():
         raise LoadError(f"{name}: no text after the front matter")
@@ -359,8 +482,10 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
         if not t:
             continue
         if parts:
-            parts.append("\n\n")
-            offset += 2
+            # a sentence running onto the next page stays one sentence: join mid-sentence page breaks by one line
+            sep = "\n\n" if re.search(r"[.!?:;\"\u201d)\]]\s*$", parts[-1]) else "\n"
+            parts.append(sep)
+            offset += len(sep)
         pages.append((i, offset, offset + len(t)))
         parts.append(t)
         offset += len(t)
@@ -396,25 +521,40 @@ def url_source_id(url: str) -> str:
 
 def load_url(url: str, timeout: float = 30.0, max_mb: float = 20.0) -> SourceDoc:
     """Fetch a web article (HTML or PDF) and read it, keeping the address as its url."""
+    import time
+
     import httpx
 
+    limit = int(max_mb * 1024 * 1024)
+    deadline = time.monotonic() + 4 * timeout  # the whole download, however the server paces it
     try:
         with httpx.Client(follow_redirects=True, timeout=timeout, headers={"User-Agent": "assistant/0.1"}) as c:
-            r = c.get(url)
+            with c.stream("GET", url) as r:
+                if r.status_code >= 400:
+                    raise LoadError(f"Cannot fetch {url}: HTTP {r.status_code}")
+                chunks, total = [], 0
+                for chunk in r.iter_bytes():  # a byte bound on what is read, however long the body runs
+                    total += len(chunk)
+                    if total > limit:
+                        raise LoadError(f"{url} is over the {max_mb:g} MB limit (raise it with ASSISTANT_MAX_FILE_MB)")
+                    if time.monotonic() > deadline:
+                        raise LoadError(f"Cannot fetch {url}: the download took over {4 * timeout:g}s")
+                    chunks.append(chunk)
+                content, encoding = b"".join(chunks), r.encoding or "utf-8"
+                ctype = r.headers.get("content-type", "").lower()
     except httpx.HTTPError as e:
         raise LoadError(f"Cannot fetch {url}: {type(e).__name__}: {e}") from None
-    if r.status_code >= 400:
-        raise LoadError(f"Cannot fetch {url}: HTTP {r.status_code}")
-    if len(r.content) > max_mb * 1024 * 1024:
-        raise LoadError(f"{url} is over the {max_mb:g} MB limit")
+    try:
+        text = content.decode(encoding, errors="replace")
+    except LookupError:  # a charset Python does not know
+        text = content.decode("utf-8", errors="replace")
     sid = url_source_id(url)
-    ctype = r.headers.get("content-type", "").lower()
-    if "pdf" in ctype or r.content[:5] == b"%PDF-":
-        doc = parse_pdf(r.content, name=url, default_id=sid)
-    elif "html" in ctype or b"<html" in r.content[:2000].lower():
-        doc = parse_html(r.text, name=url, default_id=sid, url=url)
+    if "pdf" in ctype or content[:5] == b"%PDF-":
+        doc = parse_pdf(content, name=url, default_id=sid)
+    elif "html" in ctype or b"<html" in content[:2000].lower():
+        doc = parse_html(text, name=url, default_id=sid, url=url)
     else:
-        doc = parse_text(r.text, name=url, default_id=sid)
+        doc = parse_text(text, name=url, default_id=sid)
     doc.url = url
     doc.metadata["url"] = url
     doc.path = url

@@ -7,14 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .query import Question, court_key, court_spans
+from .query import Question, court_key
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
 EVENTS = [
     ("a verdict", r"\bverdicts?\b", r"\bverdicts?\b|\bjury (?:found|awarded|returned)"),
     ("a jury", r"\bjury\b|\bjurors?\b", r"\bjury\b|\bjurors?\b"),
-    ("a fine", r"\bfined?\b|\bfines\b|\bpenalt(?:y|ies)\b", r"\bfined?\b|\bfines\b|\bpenalt(?:y|ies)\b"),
+    ("a fine", r"(?<!-)\bfined?\b(?!-)|\bfines\b|\bpenalt(?:y|ies)\b", r"\bfined?\b|\bfines\b|\bpenalt(?:y|ies)\b"),
     ("a settlement", r"\bsettle(?:d|ment|ments)?\b", r"\bsettl\w*"),
     ("an injunction", r"\binjunctions?\b|\benjoin(?:ed)?\b", r"\binjunct\w*|\benjoin\w*"),
     ("damages", r"\bdamages\b", r"\bdamages\b"),
@@ -23,7 +23,27 @@ EVENTS = [
     ("a reversal", r"\brevers(?:ed|al|e)\b|\boverturn\w*", r"\brevers\w*|\boverturn\w*|\bvacat\w*"),
     ("an affirmance", r"\baffirm(?:ed|ance|s)?\b|\bupheld\b", r"\baffirm\w*|\bupheld\b|\buphold\w*"),
     ("a conviction", r"\bconvict(?:ed|ion)\b|\bguilty\b", r"\bconvict\w*|\bguilty\b"),
+    ("a disbarment", r"\bdisbar\w*", r"\bdisbar\w*"),
+    ("a final rule", r"\bfinal rules?\b", r"\bfinal rules?\b"),
+    ("a split decision", r"\b\d\s*[-\u2013]\s*\d\b(?!\d)|\bsplit\b", r"\b\d\s*[-\u2013]\s*\d\b(?!\d)|\bdissent\w*|\bsplit\b"),
+    ("a ruling", r"\b(?:did|has|have) the (?:judge|court|tribunal|jury|panel) (?:rule|decide|hold|find|order)\b|"
+     r"\bwhat (?:was|is) the (?:ruling|judgment|verdict|holding|decision)\b",
+     r"\b(?:ruled|rules|held|holds|decided|found|granted|denied|dismissed|ruling|judgment|ordered|affirm\w*|"
+     r"revers\w*|vacated|opinion)\b"),
+    ("an order to pay", r"\border(?:ed|s)?\s+(?:\w+\s+){1,4}to\s+(?:pay|refund|return|reimburse)\b",
+     r"\border(?:ed|s)?\b[^.]{0,120}\b(?:pay|refund|return|reimburse)\b"),
 ]
+_CURRENCIES = [("pounds", r"£|\bpounds?\b|\bGBP\b"), ("euros", r"€|\beuros?\b|\bEUR\b"),
+               ("dollars", r"\$|\bdollars?\b|\bUSD\b"), ("yen", r"¥|\byen\b|\bJPY\b"),
+               ("rupees", r"₹|\brupees?\b|\bINR\b")]
+
+
+def _subdivisions(question: str) -> list[str]:
+    """Lettered or numbered subdivisions a question names: 'subsection (o)' -> '(o)', 'point (e)' -> '(e)'."""
+    out = []
+    for m in re.finditer(r"\b(?:subsection|paragraph|point|clause|subparagraph)\s*(\([a-z0-9]{1,4}\))", question, re.I):
+        out.append(m.group(1))
+    return out
 # Courts a question describes rather than names, and what a document says when one of them ruled.
 GENERIC_COURTS = [
     (r"^(?:the )?(?:appeals? court|appellate court|court of appeals?|circuit court)$",
@@ -50,6 +70,8 @@ def _has_year(year: str, text: str) -> bool:
 
 def _court_in(court: str, text: str, low: str) -> bool:
     key = court_key(court)
+    if key == "scotus":
+        key = "supreme court"
     if key.startswith("circuit:"):
         n = int(key.split(":")[1])
         words = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth", 7: "seventh",
@@ -100,6 +122,12 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             continue
         if not _court_in(c, whole, low):
             out.missing.append(c if c.lower() == "jury" else f"the {c}" if not c.lower().startswith("the ") else c)
+    for word, rx in _CURRENCIES:
+        if re.search(rf"\b{word}\b", q.text, re.I) and not re.search(rx, whole, re.I):
+            out.missing.append(f"an amount in {word}")
+    for label in _subdivisions(q.text):
+        if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
+            out.missing.append(label)
     for a in dict.fromkeys(q.amounts):
         if not _amount_in(a, whole):
             out.missing.append(a)

@@ -62,7 +62,7 @@ GENERIC = Profile(
         "judge": r"parties|court|caption",
         "law": r"\btext\b|provision|article|section|§|operative|definitions?",
         "define": r"definitions?|glossary|terms|meaning",
-        "why": r"background|reasons|discussion|analysis|why|rationale|allegations?",
+        "why": r"background|reasons|discussion|analysis|why|rationale|allegations?|recital",
         "respond": r"response|reaction|defen[cs]e|arguments?|statements?",
     },
     related=_stemmed({

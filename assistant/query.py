@@ -85,6 +85,7 @@ _QUESTION_OPENERS = frozenset("""what which who whom whose when where why how is
 had can could will would should may might must tell give list name and but so then also please explain describe
 summarise summarize compare according in on under for if""".split())
 _CONNECT = {"v", "v.", "vs", "vs.", "of", "&", "de", "du", "der", "la", "le", "for", "the", "on", "in"}
+_QUOTE_OR_STOP = re.compile(r"[\"\u201c\u201d\u2018()\[\]]|['\u2019](?!s\b)(?=\s)")
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][\w\u00c0-\u024f&'’.\-]*|[&§]")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "eleventh": 11, "federal": 0, "d.c.": -1}
@@ -92,7 +93,7 @@ COURT = re.compile(
     r"\b(?:(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Federal|D\.C\.|"
     r"1st|2nd|2d|3rd|3d|4th|5th|6th|7th|8th|9th|10th|11th)\s+Cir(?:cuit|\.)|Supreme Court|Court of Appeals?|"
     r"Court of Justice|CJEU|High Court|Court of Session|Bundesgerichtshof|BGH|Federal Court|Regional Court|"
-    r"Higher Regional Court|Landgericht|Oberlandesgericht|district court|circuit court|appeals court|"
+    r"Higher Regional Court|Landgericht|Oberlandesgericht|district court|circuit court|appeals court|SCOTUS|"
     r"appellate court|[A-Z][a-z]+ (?:Internet|Intermediate|District|Regional|High) (?:People's )?Court|"
     r"jury)\b", re.I)
 NAMED_COURT = re.compile(r"\b[A-Z][a-z]+ (?:[Cc]ourt|[Tt]ribunal)\b")  # 'Munich court', 'Delhi Court'
@@ -176,6 +177,8 @@ def mentions_of(question: str) -> list[Mention]:
         if _is_cap(bare) and not (first and bare.lower() in _QUESTION_OPENERS):
             j = i + 1
             while j < len(toks):
+                if _QUOTE_OR_STOP.search(question[toks[j - 1][1] + len(toks[j - 1][0]) - 1:toks[j][1]]):
+                    break  # a quotation mark or bracket ends a name
                 nxt = toks[j][0].strip(",;:?!")
                 if _is_cap(nxt.strip(".'’")):
                     j += 1
@@ -201,6 +204,15 @@ def mentions_of(question: str) -> list[Mention]:
         city = m.group(0).split()[0]
         if city.lower() not in _QUESTION_OPENERS and city.lower() not in _NOT_NAMES:
             out.append(Mention(city, name_tokens(city), "court"))  # 'the Munich court': its cases
+    for m in PROVISION.finditer(question):
+        key = provision_key(m.group(0))
+        if key:
+            out.append(Mention(m.group(0), (key,), "provision"))
+    for m in DESCRIBED.finditer(question):
+        words = [w for w in re.findall(r"[\w\-'’]+", m.group(1)) if w.lower() not in STOPWORDS]
+        tokens = tuple(t for w in words for t in name_tokens(w.replace("-", " ")))
+        if tokens and not (len(tokens) == 1 and tokens[0] in _NOT_NAMES):
+            out.append(Mention(m.group(0), tokens, "described"))
     for m in IDENTIFIER.finditer(question):
         tokens = name_tokens(m.group(0))
         if tokens:
@@ -234,6 +246,27 @@ def focus_terms(question: str) -> set[str]:
     if not m:
         return set()
     return {t for g in m.groups() if g and g.lower() not in _FOCUS_SKIP for t in content_words(g)}
+
+
+def provision_key(text: str) -> str:
+    """A canonical form of a provision, so 'section 512(c)(3)', '§ 512' and '§512.' compare equal ('§512'), and
+    'Art. 34' and 'Article 34' do ('article 34')."""
+    t = " ".join(text.lower().replace("\u00a7", "§").split())
+    m = re.match(r"^(?:§+|sec\.|section|sections)\s*(\d+[a-z]?(?:-\d+)?)", t)
+    if m:
+        return f"§{m.group(1)}"
+    m = re.match(r"^(article|art\.|recital|annex|chapter|title|part|schedule|rule)\s*([0-9ivxlcm]+[a-z]?(?:-\d+)?)", t)
+    if m:
+        kind = "article" if m.group(1).startswith("art") else m.group(1)
+        return f"{kind} {m.group(2)}"
+    return ""
+
+
+# 'the fine-tuning explainer', 'the Experian order': a document described by what it is about and what it is.
+DESCRIBED = re.compile(r"\b(?:the|this|that)\s+((?:[\w\-'’]+\s+){1,3}?)(?:explainer|article|post|blog(?: post)?|"
+                       r"report|paper|page|piece|story|order|opinion|ruling|judgment|judgement|decision|notice|"
+                       r"guidance|essay|study|filing|complaint|memo(?:randum)?|letter|brief|motion|press release|"
+                       r"statement|regulation|directive|act)\b", re.I)
 
 
 def read_question(question: str) -> Question:

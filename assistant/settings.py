@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     max_chunk_chars: int = Field(1000, ge=200, description="Longest chunk, in characters, before a section is split.")
     max_file_mb: float = Field(20.0, gt=0, description="Largest source file accepted, in MB.")
+    max_pages_per_file: int = Field(
+        2000, ge=1, description="Most pages read from one PDF; a longer one is refused before its text is read.")
+    max_chunks_per_file: int = Field(
+        5000, ge=1, description="Most chunks one file may make; a file that makes more is refused.")
     max_question_chars: int = Field(2000, ge=10, description="Longest question accepted, in characters.")
     min_relevance: float = Field(0.30, description="Best passage's cosine similarity below which the answerer refuses.")
     llm: str = Field("extractive", description="extractive | openai:MODEL (OpenAI-compatible server) | ollama:MODEL")
@@ -34,7 +38,12 @@ class Settings(BaseSettings):
         None, description="LLM server URL; else OPENAI_BASE_URL (openai:) or OLLAMA_HOST (ollama:).")
     llm_api_key: SecretStr | None = Field(
         None, description="API key for the LLM server; else OPENAI_API_KEY. Never logged or shown.")
-    llm_timeout: float = Field(60.0, gt=0, description="Seconds to wait for the LLM before falling back.")
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds an LLM call may take in all (not per read) before falling back.")
+    llm_max_tokens: int = Field(
+        1024, ge=16, description="Tokens an LLM reply may have (sent as max_tokens / num_predict; longer is cut).")
+    llm_max_reply_kb: float = Field(
+        1024.0, gt=0, description="Largest LLM reply read from the server, in KB (framing included); more is cut.")
     host: str = Field("127.0.0.1", description="Web app host.")
     port: int = Field(7860, description="Web app port.")
     auth: SecretStr | None = Field(None, description="user:password for the web app (optional; never shown).")

@@ -240,8 +240,9 @@ class Store:
             "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
             "jurisdiction": doc.jurisdiction, "date": doc.date, "date_int": date_int(doc.date), "url": doc.url,
             "path": doc.path, "hash": ready_hash, "pending": "", "n_chunks": n_chunks,
-            "fm": json.dumps(fm, default=str, ensure_ascii=False)[:20000],
+            "fm": json.dumps(fm, default=str, ensure_ascii=False)[:20000], "origin": doc.origin or "",
         }
+        meta.update({k: str(v)[:300] for k, v in doc.provenance.items() if v is not None})
         for key in ("status", "court", "docket", "filed", "decided", "current_as_of"):
             if fm.get(key) is not None:
                 meta[key] = str(fm[key])

@@ -39,7 +39,7 @@ def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list
         line_start, pos = pos, pos + len(line)
         body = line.rstrip("\r\n")
         stripped = body.strip()
-        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|") + skip):
+        if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|", "___") + skip):
             prev_body = ""
             continue
         continues = (
@@ -84,6 +84,14 @@ def _add(spans: list[tuple[int, int]], body: str, base: int, a: int, b: int) -> 
     trail = len(seg) - len(seg.rstrip())
     if seg.strip():
         spans.append((base + a + lead, base + b - trail))
+
+
+def http_url(url) -> str:
+    """The address when it is an http(s) URL, else '': only these are ever shown or linked."""
+    url = str(url or "").strip()
+    if not re.match(r"^https?://[^\s<>\"'`]+$", url, re.I) or any(ord(ch) < 32 for ch in url):
+        return ""
+    return url
 
 
 TOKENIZER_VERSION = 5  # bump when words()/stem() change: saved BM25 sides are then rebuilt

@@ -23,6 +23,10 @@ class SourceDoc:
     pages: list[tuple[int, int, int]] = field(default_factory=list)
     content_hash: str = ""
     format: str = "markdown"  # markdown | text | html | pdf: decides how sections are found
+    # where it came from (corpus | cli | upload | url) and registry-only facts about this write (actor, times);
+    # neither is part of content_hash
+    origin: str = ""
+    provenance: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,6 +79,12 @@ class Citation:
     start: int | None = None
     end: int | None = None
     verified: bool = True
+    origin: str = ""  # corpus | cli | upload | url: how the cited document entered the index
+
+    def __post_init__(self) -> None:
+        from .text import http_url
+
+        self.url = http_url(self.url)  # a citation never carries a javascript: or file: address
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON form (see README: ask --json schema)."""

@@ -58,8 +58,9 @@ def collect(a: Assistant, paths: list[str]) -> tuple[list[tuple[np.ndarray, np.n
                         else:
                             data.append((composer.feature_matrix(cands), gains))
                             counts["kept"] += 1
-                ans = a.ask(t.question, history=history, filters=t.filters or None, k=s.defaults.get("k"))
-                history.append({"question": t.question, "answer": ans.text})
+                if t is not case.turns[-1]:  # later turns are asked with the conversation so far
+                    ans = a.ask(t.question, history=history, filters=t.filters or None, k=s.defaults.get("k"))
+                    history.append({"question": t.question, "answer": ans.text})
     return data, counts
 
 
@@ -130,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
     w = fit(data, w0, args.l2)
     print(f"top-1 sentence has an expected fact: current weights {top1(w0, data):.3f} (cv {np.mean(cv_before):.3f}), "
           f"fitted {top1(w, data):.3f} (cv {np.mean(cv_after):.3f}) over {len(data)} questions")
+    print("per-feature weights (current -> fitted):")
+    for name, before, after in zip(composer.FEATURES, w0, w):
+        print(f"  {name:16s} {before:6.2f} -> {after:6.2f}")
     print("Weights(")
     for name, value in zip(composer.FEATURES, w):
         print(f"    {name}={value:.2f},")

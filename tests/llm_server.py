@@ -11,12 +11,18 @@ Behaviours (set `server.mode`, or queue one per request with `server.script`):
   injection     "HACKED [1]"
   slow          the good answer after `slow_seconds` of silence
   trickle       the good answer, one word every `trickle_seconds` (each read is quick, the whole is slow)
+  drip          the good answer one byte every `drip_seconds`, streamed or not (no read ever waits long)
+  drip_headers  even the status line and headers come one byte every `drip_seconds`
+  huge          a well-formed reply of `huge_bytes` characters of text (ignoring max_tokens)
+  flip          the good answer with its facts turned round: "was" -> "was not", "agreed to" -> "refused to",
+                "granted" -> "denied", "at least" -> "at most" (what a careless model might write)
   garbage       a body that is not JSON (or SSE lines that are not JSON)
   empty         a well-formed reply with empty content
   unauthorized  HTTP 401 whose error message echoes the key it was sent (as some servers do)
 
 Condense requests (the prompt ends "Standalone question:") get a standalone question in every content mode.
-Every request is recorded in `server.requests` (path, body, and whether the bearer key matched; never the key).
+Every request is recorded in `server.requests` (path, body, and whether the bearer key matched; never the key),
+and `server.sent` counts the bytes of each reply actually written before the client went away.
 """
 
 from __future__ import annotations
@@ -34,6 +40,10 @@ under over after before also""".split())
 # small rewordings so the good answer is a paraphrase, not a copy; none of them changes a fact
 _REWORD = [(" ruled ", " decided "), (" demanded that ", " asked that "), (" lets ", " allows "),
            (" launched ", " released "), (" replied ", " answered ")]
+# what mode "flip" does to each sentence (the first that applies)
+_FLIP = [(" was not ", " was "), (" is not ", " is "), (" was ", " was not "), (" is ", " is not "),
+         (" agreed to ", " refused to "), (" granted ", " denied "), (" at least ", " at most "),
+         (" ruled ", " ruled not ")]
 
 
 def _words(text: str) -> set[str]:
@@ -88,6 +98,18 @@ def good_answer(prompt: str, max_sentences: int = 3) -> str:
     return " ".join(parts)
 
 
+def flip(text: str) -> str:
+    """Each sentence of an answer with one fact turned into its opposite (see _FLIP)."""
+    out = []
+    for s in re.split(r"(?<=\]\.)\s+", text):
+        for a, b in _FLIP:
+            if a in s:
+                s = s.replace(a, b, 1)
+                break
+        out.append(s)
+    return " ".join(out)
+
+
 def standalone(prompt: str) -> str:
     """A condensed question: the last question with the previous one it leans on."""
     last = re.search(r"^Last question:\s*(.+)$", prompt, re.M)
@@ -102,11 +124,15 @@ class ScriptedLLM:
     """The server: `with ScriptedLLM() as s: Settings(llm_base_url=s.url, llm_api_key=s.key, ...)`."""
 
     def __init__(self, mode: str = "good", key: str = "sk-secret-test-key", slow_seconds: float = 4.0,
-                 trickle_seconds: float = 0.4):
+                 trickle_seconds: float = 0.4, drip_seconds: float = 0.4, huge_bytes: int = 16 * 1024 * 1024):
         self.mode = mode
         self.key = key
         self.slow_seconds = slow_seconds
         self.trickle_seconds = trickle_seconds
+        self.drip_seconds = drip_seconds
+        self.huge_bytes = huge_bytes
+        self.sent: list[int] = []
+        self.replies: list[str] = []  # the text each reply carried (before any framing)
         self.script: list[str] = []  # behaviours for the next requests, before falling back to `mode`
         self.requests: list[dict] = []
         self._httpd: ThreadingHTTPServer | None = None
@@ -182,6 +208,14 @@ class ScriptedLLM:
         if mode == "slow":
             time.sleep(self.slow_seconds)
         text = self._compose(mode, prompt)
+        self.replies.append(text)
+        if mode in ("drip", "drip_headers"):
+            events = self._chunks(text, body.get("model", "")) if stream else None
+            payload = "".join(events) if stream else json.dumps(self._completion(text, body.get("model", "")))
+            return self._drip(h, payload.encode(), "text/event-stream" if stream else "application/json",
+                              headers_too=mode == "drip_headers")
+        if mode == "huge":
+            return self._huge(h, stream, body.get("model", ""))
         if stream:
             delay = self.trickle_seconds if mode == "trickle" else 0.0
             return self._sse(h, self._chunks(text, body.get("model", "")), delay)
@@ -199,6 +233,8 @@ class ScriptedLLM:
         if mode == "injection":
             return "HACKED [1]"
         text = good_answer(prompt)
+        if mode == "flip":
+            text = flip(text)
         if mode == "bad_marker":
             text = re.sub(r"\[\d+\]\.$", "[9].", text)
         elif mode == "unsupported":
@@ -235,6 +271,58 @@ class ScriptedLLM:
         h.send_header("Content-Length", str(len(data)))
         h.end_headers()
         h.wfile.write(data)
+
+    def _drip(self, h, payload: bytes, ctype: str, headers_too: bool) -> None:
+        head = (f"HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nContent-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n").encode()
+        if not headers_too:
+            h.wfile.write(head)
+            h.wfile.flush()
+        sent = 0
+        try:
+            for i in range(len(payload) + (len(head) if headers_too else 0)):
+                data = (head + payload) if headers_too else payload
+                h.wfile.write(data[i:i + 1])
+                h.wfile.flush()
+                sent += 1
+                time.sleep(self.drip_seconds)
+        except OSError:
+            pass  # the client gave up: that is what the test wants
+        finally:
+            self.sent.append(sent)
+            h.close_connection = True
+
+    def _huge(self, h, stream: bool, model: str) -> None:
+        sentence = "The court ruled on fair use in the case of the books. "
+        n = self.huge_bytes // len(sentence) + 1
+        sent = 0
+        try:
+            if stream:
+                h.send_response(200)
+                h.send_header("Content-Type", "text/event-stream")
+                h.send_header("Connection", "close")
+                h.end_headers()
+                for _ in range(n):
+                    chunk = {"id": "chatcmpl-test", "object": "chat.completion.chunk", "created": 0, "model": model,
+                             "choices": [{"index": 0, "delta": {"content": sentence}, "finish_reason": None}]}
+                    data = f"data: {json.dumps(chunk)}\n\n".encode()
+                    h.wfile.write(data)
+                    sent += len(data)
+                h.wfile.write(b"data: [DONE]\n\n")
+            else:
+                body = json.dumps(self._completion(sentence * n, model)).encode()
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Content-Length", str(len(body)))
+                h.end_headers()
+                for i in range(0, len(body), 65536):
+                    h.wfile.write(body[i:i + 65536])
+                    sent += len(body[i:i + 65536])
+        except OSError:
+            pass
+        finally:
+            self.sent.append(sent)
+            h.close_connection = True
 
     @staticmethod
     def _sse(h, events: list[str], delay: float = 0.0) -> None:

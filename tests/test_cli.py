@@ -123,9 +123,46 @@ def test_bench_command_runs_and_reports_its_figures(tmp_path):
     figures = json.loads(out.read_text())
     (starter,) = figures["runs"]
     ing, srv = starter["ingest"], starter["serve"]
-    n_sources = len(list((ROOT / "sources").glob("*.md")))
+    n_sources = len(list((ROOT / "sources").rglob("*.md")))  # register records sit in sources/register/
     assert ing["docs"] == n_sources and ing["failed"] == 0 and ing["chunks"] > n_sources
     assert ing["reingest_embedded"] == 0  # an unchanged corpus is not embedded again
     assert set(srv["stages_ms"]) >= {"embed_query", "dense", "bm25", "fusion", "answer", "total"}
     assert srv["questions"] == 30 and all(v["p50"] > 0 for v in srv["stages_ms"].values())
     assert srv["peak_rss_mb"] > 100 and ing["raw_chunks_per_s"] > 0 and 0 < ing["ratio"]
+
+
+@pytest.fixture(scope="module")
+def register_index(tmp_path_factory):
+    d = tmp_path_factory.mktemp("register") / "index"
+    r = run("ingest", str(ROOT / "tests" / "data" / "register"), index=d)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_disputes_lists_the_register_from_the_index(register_index):
+    r = run("disputes", "--json", index=register_index)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["caption"] for x in rows] == ["Alpha Press LLC v. ModelCo, Inc.", "Beta Music GmbH v. TuneSynth Ltd"]
+    assert all(set(x) >= {"caption", "court", "docket", "filed", "status", "as_of", "defendants", "plaintiffs",
+                          "claims", "source_ids"} for x in rows)
+    alpha = rows[0]
+    assert alpha["claims"] == ["training", "dmca-1202"] and alpha["source_ids"] == ["alpha-v-modelco"]
+    assert alpha["filed"] == "2026-03-02" and alpha["as_of"] == "2026-09-30" and rows[1]["confirmed"] is False
+    table = run("disputes", index=register_index).stdout
+    assert "Beta Music GmbH v. TuneSynth Ltd" in table and "42 O 1/26" in table
+    assert "2 of 2 disputes; the index is current to 2026-10-05" in table
+
+
+def test_disputes_filters_and_unknown_values(register_index):
+    one = run("disputes", "--json", "--claim", "DMCA 1202", index=register_index)
+    assert [json.loads(x)["caption"] for x in one.stdout.splitlines()] == ["Alpha Press LLC v. ModelCo, Inc."]
+    mun = run("disputes", "--json", "--court", "münchen", "--status", "DECIDED", index=register_index)
+    assert [json.loads(x)["source_ids"] for x in mun.stdout.splitlines()] == [["beta-v-tunesynth"]]
+    none = run("disputes", "--defendant", "modelco", "--status", "decided", index=register_index)
+    assert none.returncode == 0 and "No disputes match (the register has 2)" in none.stdout
+    bad = run("disputes", "--court", "Ninth Circuit", index=register_index)
+    assert bad.returncode == 1 and "Traceback" not in bad.stderr
+    assert "the register has Landgericht München I, N.D. Cal." in bad.stderr
+    bad = run("disputes", "--claim", "patent", index=register_index)
+    assert bad.returncode == 1 and "dmca-1202 (DMCA §1202)" in bad.stderr

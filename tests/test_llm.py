@@ -335,14 +335,15 @@ def _title(source_id: str) -> str:
     return m.group(1).strip() if m else ""
 
 
-def measure(split: str = "pairs", embedder=None) -> dict:
-    """Precision and recall of the support rule on one split of the labelled set ('pairs' or 'heldout_pairs');
-    'supported' is the positive class, so precision is the share of kept sentences that really are supported."""
+def measure(split: str = "pairs", embedder=None, round: int | None = None) -> dict:
+    """Precision and recall of the support rule on one split of the labelled set ('pairs' or 'heldout_pairs'),
+    optionally on one round of it (1: the first pairs, 2: the flips added for issue 13); 'supported' is the
+    positive class, so precision is the share of kept sentences that really are supported."""
     from assistant.embedding import default_embedder
 
     data = yaml.safe_load(LABELLED.read_text(encoding="utf-8"))
     passages = data["passages" if split == "pairs" else "heldout_passages"]
-    pairs = data[split]
+    pairs = [x for x in data[split] if round is None or x.get("round", 1) == round]
     ctx = {k: _title(p["source"]) if p["source"] else "" for k, p in passages.items()}
     table = llm.support_table(embedder or default_embedder(), [x["claim"] for x in pairs],
                               [(passages[x["passage"]]["text"], ctx[x["passage"]]) for x in pairs],
@@ -355,8 +356,8 @@ def measure(split: str = "pairs", embedder=None) -> dict:
         if got != x["supported"]:
             wrong.append((x["kind"], x["claim"], table[(i, i)]))
     tp, fp, fn, tn = counts["tp"], counts["fp"], counts["fn"], counts["tn"]
-    return {**counts, "n": len(pairs), "precision": tp / (tp + fp), "recall": tp / (tp + fn),
-            "unsupported_caught": tn / (tn + fp), "wrong": wrong}
+    return {**counts, "n": len(pairs), "precision": tp / max(1, tp + fp), "recall": tp / max(1, tp + fn),
+            "unsupported_caught": tn / max(1, tn + fp), "wrong": wrong}
 
 
 def test_labelled_passages_are_verbatim_from_the_corpus():
@@ -375,20 +376,33 @@ def test_labelled_passages_are_verbatim_from_the_corpus():
 
 @pytest.mark.slow
 def test_support_rule_precision_and_recall_on_the_labelled_set():
-    tuned, held = measure("pairs"), measure("heldout_pairs")
+    from assistant.embedding import default_embedder
+
+    e = default_embedder()
+    tuned, held = measure("pairs", e), measure("heldout_pairs", e)
     print(f"\nlabelled (tuning) n={tuned['n']}: precision {tuned['precision']:.3f} recall {tuned['recall']:.3f}; "
           f"held out n={held['n']}: precision {held['precision']:.3f} recall {held['recall']:.3f}")
     assert tuned["precision"] >= 0.9 and tuned["recall"] >= 0.9
-    assert held["precision"] >= 0.85 and held["recall"] >= 0.6
+    # floors from measured results (see the comment above SUPPORT_MIN_SIM): the first held-out round measured
+    # 0.91 / 0.77; the held-out flips (round 2) had 6 of 14 caught before the flip checks and 11 after
+    first, flips = measure("heldout_pairs", e, round=1), measure("heldout_pairs", e, round=2)
+    assert first["precision"] >= 0.85 and first["recall"] >= 0.6
+    assert flips["unsupported_caught"] >= 0.75 and flips["recall"] >= 0.6
     # wrong numbers, dates and names, unrelated claims and injected instructions are always caught
     hard = {"wrong-number", "wrong-date", "wrong-name", "unrelated", "injection"}
     assert not [w for w in tuned["wrong"] + held["wrong"] if w[0] in hard]
+    # so is every flip of the tuning part
+    assert not [w for w in tuned["wrong"] if w[0] in {"negation", "antonym", "number-flip"}]
 
 
 if __name__ == "__main__":
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    for split in ("pairs", "heldout_pairs"):
-        r = measure(split)
+    for split, round in (("pairs", None), ("heldout_pairs", None), ("heldout_pairs", 1), ("heldout_pairs", 2)):
+        r = measure(split, round=round)
+        if round:
+            print(f"{split} round {round}: n={r['n']} precision={r['precision']:.3f} recall={r['recall']:.3f} "
+                  f"unsupported caught={r['unsupported_caught']:.3f}")
+            continue
         print(f"{split}: n={r['n']} tp={r['tp']} fp={r['fp']} fn={r['fn']} tn={r['tn']} "
               f"precision={r['precision']:.3f} recall={r['recall']:.3f} "
               f"unsupported caught={r['unsupported_caught']:.3f}  (thresholds: similarity >= {cit.SUPPORT_MIN_SIM}, overlap >= {cit.SUPPORT_MIN_OVERLAP})")

@@ -429,25 +429,26 @@ def _choose_files(page, *paths: Path) -> None:
     page.locator("#aic-check").click()
 
 
-def _gradio_uploads() -> set[str]:
+def _in_gradio_cache(name: str, data: bytes) -> list[str]:
+    """Copies of an upload (by name and content) in Gradio's temporary folder, which other apps may share."""
     import tempfile
 
     root = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
-    return {str(p) for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+    return [str(p) for p in root.glob(f"*/{name}") if p.is_file() and p.read_bytes() == data] if root.exists() else []
 
 
 @pytest.mark.browser
 @pytest.mark.slow
 def test_upload_with_edited_metadata(page, app, tmp_path):
     doc = tmp_path / "zorblatt_note.md"
-    doc.write_text(UPLOAD_FACT)
+    doc.write_text(UPLOAD_FACT + f"\nFiled under reference {os.urandom(6).hex()}.\n")  # its own content (see below)
     _choose_files(page, doc)
     title = page.get_by_label("Title of zorblatt_note.md")
     title.wait_for()
     assert title.input_value() == "Zorblatt Tribunal fines Quuxcorp"  # from the content
     assert page.get_by_label("Date of zorblatt_note.md").input_value() == "2026-03-03"
     assert page.get_by_label("ID of zorblatt_note.md").input_value() == "upload/zorblatt-tribunal-fines-quuxcorp"
-    assert not [p for p in _gradio_uploads() if p.endswith("zorblatt_note.md")]  # Gradio's copy is gone
+    assert not _in_gradio_cache("zorblatt_note.md", doc.read_bytes())  # Gradio's copy is gone
     page.get_by_label("ID of zorblatt_note.md").fill("zorblatt-v-quuxcorp")
     title.fill("Zorblatt Tribunal v. Quuxcorp")
     page.get_by_label("Type of zorblatt_note.md").fill("case")
@@ -505,13 +506,13 @@ def test_upload_with_edited_metadata(page, app, tmp_path):
 @pytest.mark.slow
 def test_a_rejected_upload_says_why_and_claims_nothing(page, tmp_path):
     bad = tmp_path / "x.md"
-    bad.write_bytes(bytes(range(256)) * 8)
+    bad.write_bytes(bytes(range(256)) * 8 + os.urandom(16))  # its own content: other apps share Gradio's folder
     _choose_files(page, bad)
     page.wait_for_selector("#aic-upload-report li.aic-up-bad", timeout=90_000)
     report = page.locator("#aic-upload-report").inner_text()
     assert re.search(r"x\.md: rejected: x\.md looks like binary data", report), report
     assert "No document was added." in report and "right away" not in report
-    assert not [p for p in _gradio_uploads() if p.endswith("/x.md")]  # Gradio's temporary copy is deleted
+    assert not _in_gradio_cache("x.md", bad.read_bytes())  # Gradio's temporary copy is deleted
     accept = page.locator("#aic-upload input[type=file]").get_attribute("accept")
     assert {t.strip() for t in accept.split(",")} == {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
 

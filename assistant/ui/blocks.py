@@ -8,7 +8,7 @@ conversation (?c=ID) or a single answer (?a=ID) so either can be reopened, even 
 
 from __future__ import annotations
 
-import inspect
+import os
 import re
 import secrets
 import time
@@ -106,8 +106,8 @@ class ChatApp:
         self._known: set[str] = set()
 
     def owner(self, request: gr.Request | None) -> str | None:
-        """Who is logged in (None when auth is off)."""
-        return getattr(request, "username", None) if self.settings.auth else None
+        """Who is logged in (Gradio gives a username only when auth is on)."""
+        return getattr(request, "username", None) or None
 
     def records(self) -> list[dict[str, Any]]:
         """The registry's ready documents (no text)."""
@@ -287,7 +287,7 @@ class ChatApp:
 
         Gradio's temporary copies are deleted here, accepted or not, so its upload folder keeps nothing.
         """
-        paths = [Path(getattr(f, "name", f)) for f in (files or []) if f]
+        paths = [Path(f if isinstance(f, (str, os.PathLike)) else f.name) for f in (files or []) if f]
         if not paths:
             gr.Warning(phrases.UPLOAD_CHOOSE.format(types=uploads.UPLOAD_TYPES_TEXT))
             return gr.skip(), gr.skip(), gr.skip()
@@ -341,7 +341,7 @@ class ChatApp:
         try:
             source_id = uploads.upload_id(sid)
             doc = load_path(staged, root=staged.parent, max_mb=self.settings.max_file_mb)
-            doc = uploads.with_metadata(doc, source_id, title or "", doc_type or "", jur or "", date or "", owner)
+            doc = uploads.with_metadata(doc, source_id, title or "", doc_type or "", jur or "", date or "")
             existing = next((r for r in self.assistant.sources() if r["source_id"] == source_id), None)
             if existing and (not replace or not uploads.is_upload(existing)):
                 staged.unlink(missing_ok=True)
@@ -367,12 +367,10 @@ class ChatApp:
         return "added", f"as {what}" + (f" by {esc(owner)}" if owner else "")
 
     def _ingest_upload(self, doc, replace: bool, actor: str | None, progress):
-        kwargs: dict[str, Any] = {}
-        # TODO(merge reliab): Assistant.ingest takes origin/replace/actor on branch reliab; pass them plainly then.
-        if "origin" in inspect.signature(self.assistant.ingest).parameters:
-            kwargs.update(origin="upload", replace=replace, actor=actor)
-        return self.assistant.ingest([doc], progress=lambda done, total, _name: progress(done / max(total, 1)),
-                                     **kwargs)
+        # origin "upload": the upload/ namespace, never replacing another origin's document; replace=True only after
+        # the user ticked "Replace" for an earlier upload with this id; the registry records the actor
+        return self.assistant.ingest([doc], origin="upload", replace=replace, actor=actor,
+                                     progress=lambda done, total, _name: progress(done / max(total, 1)))
 
     def remove_upload(self, source_id, request: gr.Request):
         recs = {r["source_id"]: r for r in self.records()}

@@ -7,9 +7,9 @@ import datetime as _dt
 import re
 from typing import Any, Iterable
 
-from . import phrases
+from ..disputes import Dispute, coverage, filter_disputes, from_records
 from ..errors import InvalidInputError
-from .disputes_adapter import Dispute, coverage, filter_disputes, from_records
+from . import phrases
 from .render import esc, placeholder, ref_for_doc
 
 __all__ = ["ALL", "SORTS", "Dispute", "from_records", "filter_disputes", "coverage", "choices", "shown",

@@ -22,7 +22,7 @@ def ensure_index(assistant: Assistant) -> None:
         return
     src = assistant.settings.sources_dir
     print(f"Index at {assistant.settings.index_dir} is empty: building it from {src}/ ...", file=sys.stderr)
-    report = assistant.ingest([str(src)], show_bar=True)
+    report = assistant.ingest([str(src)], show_bar=True, origin="corpus")
     for path, err in report.failed:
         print(f"Skipped {path}: {err}", file=sys.stderr)
     print(report.summary(), file=sys.stderr)

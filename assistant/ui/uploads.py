@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import re
 import time
 import uuid
@@ -164,8 +163,8 @@ def upload_id(value: str) -> str:
     return UPLOAD_PREFIX + slug
 
 
-def with_metadata(doc: SourceDoc, source_id: str, title: str, doc_type: str, jurisdiction: str, date: str,
-                  uploaded_by: str | None = None) -> SourceDoc:
+def with_metadata(doc: SourceDoc, source_id: str, title: str, doc_type: str, jurisdiction: str, date: str
+                  ) -> SourceDoc:
     """The loaded document with the metadata the user confirmed (kept in its front matter too, so the registry and
     the Disputes tab see it); LoadError naming the bad field."""
     for label, value, limit in (("title", title, 300), ("type", doc_type, 40), ("jurisdiction", jurisdiction, 40)):
@@ -182,8 +181,6 @@ def with_metadata(doc: SourceDoc, source_id: str, title: str, doc_type: str, jur
                  "jurisdiction": jurisdiction.strip(), "date": date})
     if meta["type"] in ("case", "dispute") and not meta.get("caption"):
         meta["caption"] = meta["title"]  # a register entry, so it is listed under Disputes
-    if uploaded_by:
-        meta["uploaded_by"] = uploaded_by
     out = dataclasses.replace(doc, source_id=source_id, title=meta["title"], doc_type=meta["type"],
                               jurisdiction=meta["jurisdiction"], date=date or doc.date, metadata=meta)
     return finish(out)
@@ -214,7 +211,7 @@ def render_uploaded(records: list[dict[str, Any]]) -> str:
         return f"<p class='aic-empty'>{esc(phrases.UPLOAD_LIST_EMPTY)}</p>"
     rows = []
     for r in ups:
-        by = r.get("actor") or _fm(r).get("uploaded_by") or ""
+        by = r.get("actor") or ""
         rows.append(f"<tr><th scope='row'><a class='aic-doclink' href='{ref_for_doc(r['source_id'])}'>"
                     f"{esc(r.get('title'))}</a></th><td><code>{esc(r['source_id'])}</code></td>"
                     f"<td>{esc(r.get('doc_type'))}</td><td>{esc(r.get('jurisdiction'))}</td><td>{esc(r.get('date'))}"
@@ -223,14 +220,6 @@ def render_uploaded(records: list[dict[str, Any]]) -> str:
             "<th scope='col'>Title</th><th scope='col'>ID</th><th scope='col'>Type</th><th scope='col'>Jurisdiction"
             "</th><th scope='col'>Date</th><th scope='col'>Uploaded by</th></tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>")
-
-
-def _fm(record: dict[str, Any]) -> dict[str, Any]:
-    try:
-        fm = json.loads(record.get("fm") or "{}")
-    except ValueError:
-        return {}
-    return fm if isinstance(fm, dict) else {}
 
 
 def describe_error(e: AssistantError, staged: Path | None, original: str) -> str:

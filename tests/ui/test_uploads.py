@@ -81,10 +81,10 @@ def test_corrected_metadata_is_applied_and_checked(tmp_path):
     p = _propose(tmp_path, "notes.txt", b"Zorblatt ruling\n\nThe tribunal fined Quuxcorp.\n")
     doc = load_path(p.staged)
     out = uploads.with_metadata(doc, uploads.upload_id("Zorblatt Fine!"), "The Zorblatt fine", "case", "ZB",
-                                "2026-03", uploaded_by="reader")
+                                "2026-03")
     assert (out.source_id, out.title, out.doc_type, out.jurisdiction, out.date) == (
         "upload/zorblatt-fine", "The Zorblatt fine", "case", "ZB", "2026-03")
-    assert out.metadata["uploaded_by"] == "reader" and out.metadata["type"] == "case"
+    assert out.metadata["type"] == "case" and out.metadata["caption"] == "The Zorblatt fine"  # a register entry
     assert out.content_hash and out.content_hash != doc.content_hash and out.text == doc.text
     assert uploads.upload_id("upload/my-order") == "upload/my-order"
     with pytest.raises(LoadError, match="no letters or digits"):
@@ -104,7 +104,7 @@ def test_report_tells_the_truth_file_by_file():
 
 
 def test_uploaded_documents_are_listed():
-    recs = [{"source_id": "upload/a", "title": "A <b>", "doc_type": "case", "fm": '{"uploaded_by": "reader"}'},
+    recs = [{"source_id": "upload/a", "title": "A <b>", "doc_type": "case", "origin": "upload", "actor": "reader"},
             {"source_id": "bartz", "title": "Bartz", "doc_type": "case"}]
     html = uploads.render_uploaded(recs)
     assert "upload/a" in html and "A &lt;b&gt;" in html and "reader" in html and "Bartz" not in html

@@ -198,15 +198,15 @@ def test_replacing_through_the_ui_is_explicit_and_names_who(web, tmp_path):
     first = add(replace=False)
     assert ">added</span> as <code>upload/bartz-mini</code>" in first and "by reader" in first
     assert a.source("bartz-mini")["text"] == corpus_text  # the shipped document is untouched
-    assert json.loads(a.source("upload/bartz-mini")["fm"])["uploaded_by"] == USER
+    assert a.source("upload/bartz-mini")["actor"] == USER and a.source("upload/bartz-mini")["origin"] == "upload"
     forged.write_text(forged.read_text().replace("nothing at all", "one dollar"))
     second = add(replace=False)
     assert ">rejected</span>" in second and "already exists" in second and "tick" in second
     assert "nothing at all" in a.source("upload/bartz-mini")["text"]
     third = add(replace=True)
     assert ">replaced</span> <code>upload/bartz-mini</code>" in third and "by reader" in third
-    assert "one dollar" in a.source("upload/bartz-mini")["text"]
-    assert a.source("bartz-mini")["text"] == corpus_text
+    assert "one dollar" in a.source("upload/bartz-mini")["text"] and a.source("upload/bartz-mini")["actor"] == USER
+    assert a.source("bartz-mini")["text"] == corpus_text and a.source("bartz-mini")["origin"] != "upload"
     # typing a corpus id as the upload's id still lands in the upload namespace
     assert "upload/bartz-mini" in add(replace=True, sid="bartz-mini")
 

@@ -1,0 +1,126 @@
+"""The extractive composer on hand-built hits, with the fake embedder (fast: no model, no Chroma)."""
+
+from __future__ import annotations
+
+from assistant import composer
+from assistant.bm25 import BM25Index
+from assistant.chunking import chunk_document
+from assistant.citations import quote_in_source
+from assistant.loaders import parse_markdown
+from assistant.query import read_question
+from assistant.types import Hit
+from conftest import FakeEmbedder
+
+
+def _setup(docs: dict[str, str], question: str, linked: dict[str, float] | None = None):
+    """Hits for every chunk of the given Markdown documents, in order, and a composer context."""
+    emb = FakeEmbedder()
+    bm = BM25Index()
+    texts, hits, titles = {}, [], {}
+    qv = emb.embed([question])[0]
+    for sid, md in docs.items():
+        doc = parse_markdown(md, default_id=sid)
+        texts[sid] = doc.text
+        titles[sid] = doc.title
+        for c in chunk_document(doc, max_chars=400):
+            bm.add(c.id, c.text, {"source_id": sid})
+            v = emb.embed([c.embed_text()])[0]
+            hits.append(Hit(chunk=c, score=1.0, dense_score=float(v @ qv),
+                            meta={"title": doc.title, "date": doc.date, "doc_type": doc.doc_type}))
+    hits.sort(key=lambda h: -(h.dense_score or 0))
+    ctx = composer.Context(stats=bm, document_text=texts.__getitem__, embed=emb.embed, query_vector=qv,
+                           linked=linked or {}, titles=titles, min_relevance=-1.0)
+    return read_question(question), hits, ctx, texts
+
+
+CASE = """# Smith v. Jones
+
+## Background
+
+Smith sued Jones over a photograph of a lighthouse. The photograph was taken in 2019 on a foggy morning.
+
+## Ruling
+
+The court considered the photograph at length. On 3 March 2024 the court held that copying the photograph was
+not fair use. This was because Jones sold prints of it. It also ordered Jones to destroy the prints.
+
+## Factors
+
+The court weighed the following factors:
+
+- the purpose of the use;
+- the nature of the work;
+- the amount used.
+
+See also [other-case] for a contrasting view.
+"""
+
+
+def test_when_question_leads_with_the_dated_holding_and_every_quote_is_verbatim():
+    q, hits, ctx, texts = _setup({"smith": CASE}, "When did the court rule on the photograph?")
+    ans = composer.compose(q, hits, ctx)
+    assert not ans.refused
+    assert "On 3 March 2024 the court held" in ans.citations[0].quote  # the dated holding leads
+    assert "2019" not in ans.citations[0].quote  # not the other date, which answers another question
+    for c in ans.citations:
+        assert quote_in_source(c.quote, texts[c.source_id], c.start, c.end)
+
+
+def test_a_list_introduction_brings_its_points():
+    q, hits, ctx, _ = _setup({"smith": CASE}, "Which factors did the court weigh?")
+    ans = composer.compose(q, hits, ctx)
+    assert "the following factors:" in ans.text
+    assert "the purpose of the use" in ans.text and "the amount used" in ans.text
+
+
+def test_a_sentence_that_leans_on_the_one_before_brings_it():
+    q, hits, ctx, _ = _setup({"smith": CASE}, "Why was the copying not fair use, since Jones sold prints?")
+    ans = composer.compose(q, hits, ctx)
+    assert "This was because Jones sold prints of it." in ans.text
+    assert "held that copying the photograph was not fair use" in ans.text  # the sentence 'This' points to
+
+
+def test_cross_references_read_as_titles_not_ids():
+    docs = {"smith": CASE, "other-case": "# Other v. Case\n\n## Summary\n\nA contrasting view on lighthouse photographs.\n"}
+    text = composer.prose("See also [other-case] for a contrasting view.", {"other-case": "Other v. Case"})
+    assert text == "See also (Other v. Case) for a contrasting view."
+    assert composer.prose("Unknown [no-such-id] here.", {}) == "Unknown here."
+    q, hits, ctx, _ = _setup(docs, "Where can I find a contrasting view of the lighthouse photograph?")
+    ans = composer.compose(q, hits, ctx)
+    assert "[other-case]" not in ans.text
+
+
+def test_refuses_when_nothing_is_close():
+    q, hits, ctx, _ = _setup({"smith": CASE}, "What is the boiling point of mercury?")
+    ctx.min_relevance = 0.3
+    ans = composer.compose(q, hits, ctx)
+    assert ans.refused and not ans.citations and ans.closest
+
+
+def test_a_comparison_takes_a_sentence_about_each_side():
+    docs = {
+        "alpha": "# Alpha v. Beta\n\n## Ruling\n\nIn Alpha v. Beta the court held that training on books was fair use.\n",
+        "gamma": "# Gamma v. Delta\n\n## Ruling\n\nIn Gamma v. Delta the court held that copying news was not fair use.\n",
+    }
+    q, hits, ctx, _ = _setup(docs, "What is the difference between the Alpha and Gamma rulings?",
+                             linked={"alpha": 0.8, "gamma": 0.8})
+    ans = composer.compose(q, hits, ctx)
+    assert {c.source_id for c in ans.citations} == {"alpha", "gamma"}
+
+
+def test_the_named_document_wins_over_one_that_mentions_it():
+    docs = {
+        "overview": "# Overview of many cases\n\n## Cases\n\nSmith v. Jones is one of many cases about photographs. "
+                    "Smith v. Jones was filed in a court.\n",
+        "smith": CASE,
+    }
+    q, hits, ctx, _ = _setup(docs, "What did the court hold in Smith v. Jones?", linked={"smith": 1.0, "overview": 0.2})
+    ans = composer.compose(q, hits, ctx)
+    assert ans.citations[0].source_id == "smith"
+
+
+def test_weights_are_one_named_vector():
+    w = composer.WEIGHTS
+    v = w.vector()
+    assert len(v) == len(composer.FEATURES)
+    assert composer.Weights().with_vector(v) == w
