@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -92,6 +93,8 @@ class CLI(click.Group):
 @click.version_option(package_name="assistant")
 def main():
     """Answers questions about AI copyright disputes, citing the passages it used."""
+    # the libraries' own progress bars (model weights loading) are noise here; ingest draws its own bar
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
 def _os_user() -> str:
@@ -222,6 +225,8 @@ def sources_list(index, as_json, doc_type, jurisdiction):
     """List documents: id, type, jurisdiction, date, status, chunks, title."""
     a = _assistant(_settings(index))
     docs = a.sources()
+    # the same check as ask's filters: an unknown value is an error naming the values the index has
+    a.retriever.normalise_filters({"type": list(doc_type), "jurisdiction": list(jurisdiction)})
     if doc_type:
         docs = [d for d in docs if d.get("doc_type") in doc_type]
     if jurisdiction:

@@ -189,30 +189,33 @@ class Context:
 
 # -- sentence vectors, cached -------------------------------------------------------------------------------------
 class _VectorCache:
-    """Sentence vectors by text: the same passages come back for related questions."""
+    """Sentence vectors by embedder model and text: the same passages come back for related questions. Keyed by
+    the model too, since one process may hold several embedders (a test suite, the bench comparing two)."""
 
     def __init__(self, size: int = 20000):
         self.size = size
-        self._d: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._d: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def get_many(self, texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        owner = getattr(embed, "__self__", embed)
+        who = str(getattr(owner, "model_id", None) or id(owner))  # embedders with one model_id give one vector
         with self._lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._d]
+            missing = [t for t in dict.fromkeys(texts) if (who, t) not in self._d]
         if missing:
             vecs = np.asarray(embed(missing), dtype=np.float32)
             with self._lock:
                 for t, v in zip(missing, vecs):
-                    self._d[t] = v
+                    self._d[(who, t)] = v
                     if len(self._d) > self.size:
                         self._d.popitem(last=False)
         with self._lock:
             out = []
             for t in texts:
-                v = self._d.get(t)
+                v = self._d.get((who, t))
                 if v is None:  # evicted meanwhile by another thread
                     v = np.asarray(embed([t]), dtype=np.float32)[0]
-                self._d.move_to_end(t) if t in self._d else None
+                self._d.move_to_end((who, t)) if (who, t) in self._d else None
                 out.append(v)
         return np.vstack(out) if out else np.zeros((0, 1), dtype=np.float32)
 

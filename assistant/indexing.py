@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
+import numpy as np
+
 from .chunking import chunk_document
 from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
 from .loaders import load_path, load_url, supported_suffix
@@ -271,7 +273,38 @@ def index_lock(index_dir: Path, wait: float = 600.0, notify: Callable[[str], Non
         fh.close()
 
 
-def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = False,
+class _Progress:
+    """Ingest progress counted in chunks embedded. The total is the chunks found so far plus, for the files not read
+    yet, their average so far: the figure moves with the embedding work instead of jumping file by file."""
+
+    def __init__(self, files: int, callback: Callable[[int, int, str], None] | None, bar=None):
+        self.files, self.callback, self.bar = files, callback, bar
+        self.read = self.found = self.done = 0
+
+    def file_read(self, chunks: int, name: str) -> None:
+        self.read += 1
+        self.found += chunks
+        self._report(name)
+
+    def embedded(self, chunks: int, name: str) -> None:
+        self.done += chunks
+        self._report(name)
+
+    def total(self) -> int:
+        rest = self.files - self.read
+        estimate = self.found + (self.found / self.read * rest if self.read else 0)
+        return max(int(round(estimate)), self.done)
+
+    def _report(self, name: str) -> None:
+        total = self.total()
+        if self.callback:
+            self.callback(self.done, total, name)
+        if self.bar is not None:
+            self.bar.total, self.bar.n = total, self.done
+            self.bar.refresh()
+
+
+def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None, origin: str = "cli", replace: bool = False,
            actor: str | None = None, follow_links: bool = False) -> IngestReport:
@@ -285,11 +318,14 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
     A document never replaces one of another origin that has the same id unless `replace=True`: without it the
     file is reported as failed and the existing document is left as it is. `replace=True` is the explicit
     "replace" action (the CLI's --replace; for the web app, a button that names the document): an upload then
-    keeps the id its front matter names (if it names one), and the registry records what was replaced and who replaced it when
-    (`replaced_origin`, `replaced_by` = actor, `replaced_at`). `actor` (the logged-in user, the OS user) is kept
-    on every document written, as `actor`, with `written_at`.
+    keeps the id its front matter names (if it names one), and the registry records what was replaced and who
+    replaced it when (`replaced_origin`, `replaced_by` = actor, `replaced_at`). `actor` (the logged-in user, the OS
+    user) is kept on every document written, as `actor`, with `written_at`.
 
-    Only regular files are read; see select() for links (`follow_links`) and what is skipped.
+    Only regular files are read; see select() for links (`follow_links`) and what is skipped. A SourceDoc (already
+    loaded, e.g. an upload whose metadata the user corrected) is indexed as it is, with the given origin.
+    `progress(chunks embedded, chunks in all (estimated until every file is read), file)` is called as the work
+    moves; `show_bar` draws the same figures on stderr (default: when stderr is a terminal).
     """
     if origin not in ORIGINS:
         from .errors import InvalidInputError
@@ -298,8 +334,10 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
     t_start = time.perf_counter()
     settings = assistant.settings
     report = IngestReport()
-    chosen = select([str(p) for p in paths], follow_links=follow_links)
-    items = chosen.items
+    paths = list(paths)
+    chosen = select([str(p) for p in paths if not isinstance(p, SourceDoc)], follow_links=follow_links)
+    items: list[tuple[str | SourceDoc, Path | None]] = list(chosen.items)
+    items += [(p, None) for p in paths if isinstance(p, SourceDoc)]
     report.failed += chosen.failed
     report.skipped += chosen.skipped
     written_at = _now()
@@ -318,11 +356,13 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
         seen_ids: dict[str, str] = {}
         bar = None
         if show_bar is None:
-            show_bar = sys.stderr.isatty() and len(items) > 5
+            show_bar = sys.stderr.isatty()
         if show_bar:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(items), unit="file", desc="Ingesting", file=sys.stderr)
+            bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr)
+        tracker = _Progress(len(items), progress, bar)
+        step = max(2 * settings.embed_batch_size, 64)  # chunks embedded between progress reports
         batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
         batch_chunks = 0
 
@@ -330,9 +370,13 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
             nonlocal batch, batch_chunks
             if not batch:
                 return
-            all_chunks = [c for _d, cs, _u in batch for c in cs]
+            texts = [c.embed_text() for _d, cs, _u in batch for c in cs]
             t0 = time.perf_counter()
-            vecs = assistant.embedder.embed([c.embed_text() for c in all_chunks])
+            parts = []
+            for i in range(0, len(texts), step):
+                parts.append(assistant.embedder.embed(texts[i:i + step]))
+                tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
+            vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
             report.embed_seconds += time.perf_counter() - t0
             try:
                 store.mark_pending([(d, registry.get(d.source_id)) for d, _cs, _u in batch])
@@ -351,12 +395,17 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 report.chunks += len(cs)
             batch, batch_chunks = [], 0
 
-        for n, (name, root) in enumerate(items, start=1):
+        for name, root in items:
+            counted = False
             try:
-                item_origin = origin_for(name, origin, settings)
-                if _is_url(name):
+                if isinstance(name, SourceDoc):
+                    doc, name = name, name.path or name.source_id
+                    item_origin = origin
+                elif _is_url(name):
+                    item_origin = "url"
                     doc = load_url(name, max_mb=settings.max_file_mb)
                 else:
+                    item_origin = origin_for(name, origin, settings)
                     doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb,
                                     max_pages=settings.max_pages_per_file)
                 if item_origin == "upload" and not (replace and doc.metadata.get("id")):
@@ -398,6 +447,8 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 if not same_origin:
                     report.replaced.append(doc.source_id)
                 batch_chunks += len(chunks)
+                tracker.file_read(len(chunks), str(name))
+                counted = True
             except LoadError as e:
                 report.failed.append((name, str(e)))
             except AssistantError:
@@ -406,10 +457,8 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path], rebuild: bool = 
                 report.failed.append((name, f"{name}: unexpected error while reading it "
                                             f"({type(e).__name__}: {str(e)[:200]})"))
             finally:
-                if bar:
-                    bar.update(1)
-                if progress:
-                    progress(n, len(items), name)
+                if not counted:
+                    tracker.file_read(0, str(name))
             if batch_chunks >= 512:
                 flush()  # outside the per-file try: a write failure is the index's, not this file's
         flush()

@@ -270,7 +270,7 @@ def describe_error(exc: BaseException, cfg: LLMConfig, timeout: float) -> str:
 
 def _fail(exc: BaseException, cfg: LLMConfig, timeout: float) -> LLMError:
     reason = describe_error(exc, cfg, timeout)
-    log.warning("LLM %s:%s failed: %s", cfg.provider, cfg.model, reason)
+    log.warning("LLM %s:%s at %s failed: %s", cfg.provider, cfg.model, cfg.safe_url, reason)
     return LLMError(reason)
 
 

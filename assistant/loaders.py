@@ -559,3 +559,8 @@ def load_url(url: str, timeout: float = 30.0, max_mb: float = 20.0) -> SourceDoc
     doc.metadata["url"] = url
     doc.path = url
     return finish(doc)
+
+
+def check_date(key: str, value: Any, name: str) -> str:
+    """A front-matter style date (YYYY-MM-DD, YYYY-MM or YYYY) as text; LoadError naming the key and file if not."""
+    return _check_date(key, value, name)

@@ -49,6 +49,15 @@ class Settings(BaseSettings):
     auth: SecretStr | None = Field(None, description="user:password for the web app (optional; never shown).")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest file accepted by the web upload, in MB.")
     concurrency: int = Field(4, ge=1, description="Requests the web app answers at once.")
+    upload_cache_seconds: int = Field(
+        3600, ge=1, description="Seconds the web app keeps files in Gradio's temporary upload folder at most.")
+    login_attempts: int = Field(
+        5, ge=1, description="Failed web logins allowed from one address before it has to wait.")
+    login_lockout: float = Field(
+        30.0, gt=0, description="Seconds the first login lockout lasts; each further failure doubles it (to 15 min).")
+    client_address_header: str | None = Field(
+        None, description="Behind a reverse proxy: the header holding the client's address (e.g. X-Forwarded-For), "
+                          "for the login throttle. Set it only when the proxy overwrites that header.")
     sources_dir: Path = Field(Path("sources"), description="Folder ingested by `make run` on first use.")
 
     def with_overrides(self, **kw) -> "Settings":

@@ -88,3 +88,19 @@ def test_question_validation():
     assert is_follow_up("And how did ByteDance respond?")
     assert is_follow_up("When was it filed?")
     assert not is_follow_up("When was Bartz v. Anthropic filed in the Northern District?")
+
+
+def test_sentence_vectors_are_kept_per_embedder():
+    import numpy as np
+
+    from assistant.composer import _VectorCache
+    from conftest import FakeEmbedder
+
+    class Wide(FakeEmbedder):
+        model_id, dim = "fake/wide", 96
+
+    cache = _VectorCache()
+    narrow, wide = FakeEmbedder(), Wide()
+    assert cache.get_many(["The court ruled."], narrow.embed).shape == (1, 64)
+    assert cache.get_many(["The court ruled."], wide.embed).shape == (1, 96)  # not the other model's vector
+    assert np.allclose(cache.get_many(["The court ruled."], narrow.embed), narrow.embed(["The court ruled."]))

@@ -31,6 +31,21 @@ def test_ask_json_schema(real_index):
     assert c["n"] == 1 and isinstance(c["score"], float) and c["path"].endswith("bartz-mini.md")
 
 
+def test_sources_list_refuses_an_unknown_filter_value_like_ask(real_index):
+    listed = run("sources", "list", "--jurisdiction", "us", index=real_index)
+    asked = run("ask", "fair use", "--jurisdiction", "us", index=real_index)
+    for r in (listed, asked):
+        assert r.returncode == 1 and "Unknown jurisdiction 'us' in filters: the index has" in r.stderr, r.stderr
+        assert "US" in r.stderr and "No documents match" not in r.stdout
+    assert run("sources", "list", "--jurisdiction", "US", index=real_index).returncode == 0
+
+
+def test_ask_prints_no_library_progress_noise(real_index):
+    r = run("ask", "How much is the Bartz settlement per work?", index=real_index)
+    assert r.returncode == 0 and "[1]" in r.stdout, r.stderr
+    assert "Loading weights" not in r.stderr and "it/s" not in r.stderr and "%|" not in r.stderr, r.stderr
+
+
 def test_ask_batch_from_stdin(real_index):
     qs = "What does Article 4 allow?\nWill it rain tomorrow?\n\n"
     r = run("ask", "--json", "-", stdin=qs, index=real_index)

@@ -143,3 +143,19 @@ def test_bm25_side_is_saved_and_kept_in_step_across_processes(fake_assistant, co
     assert not bm.rows_of("seedance-note")
     top = bm.ids[bm.search("startups commercial mining", 1)[0][0]]
     assert top.startswith("dsm-mini#")
+
+
+def test_progress_is_counted_in_chunks_embedded(fake_assistant, corpus_copy):
+    seen = []
+    report = fake_assistant.ingest([str(corpus_copy)], progress=lambda done, total, name: seen.append((done, total)))
+    done = [d for d, _t in seen]
+    assert done == sorted(done) and all(d <= t for d, t in seen)
+    assert seen[-1] == (report.chunks, report.chunks)
+    # one long document: the figure moves while it is embedded, not only when it is done
+    long_doc = corpus_copy / "long.md"
+    long_doc.write_text("# Long\n\n" + "\n\n".join(f"## Part {i}\n\n" + f"Sentence {i} about fair use. " * 40
+                                                   for i in range(300)))
+    seen.clear()
+    report = fake_assistant.ingest([str(long_doc)], progress=lambda done, total, name: seen.append((done, total)))
+    assert report.chunks >= 300 and len({d for d, _t in seen}) >= 3
+    assert all(t == report.chunks for _d, t in seen[1:])  # one file: the total is known once it is read

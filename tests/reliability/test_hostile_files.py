@@ -96,7 +96,7 @@ def test_anchors_without_aliases_and_ordinary_front_matter_still_load(fake_assis
 @pytest.mark.parametrize("front", [BOMB.split("---\n")[1], "x: " + "[" * 5000 + "]" * 5000 + "\n"],
                          ids=["alias-bomb", "5000-deep"])
 def test_an_uploaded_bomb_is_staged_then_refused_by_name(fake_assistant, tmp_path, front):
-    from assistant import ui
+    from assistant.ui import uploads as ui
 
     src = tmp_path / "gradio-temp"
     src.write_text(f"---\n{front}---\nThe Zorblatt tribunal ruled on the scraping case.\n")

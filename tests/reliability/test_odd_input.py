@@ -126,7 +126,7 @@ def test_javascript_urls_are_never_printed(js_index):
 
 
 def test_javascript_urls_never_reach_the_chat_api_text(tmp_path):
-    from assistant import ui
+    from assistant.ui import blocks as ui
     from assistant.types import Answer, Citation
 
     c = Citation(n=1, source_id="x", title="T", date="", url="javascript:alert(1)", path="", section="",

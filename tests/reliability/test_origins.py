@@ -8,6 +8,7 @@ import http.server
 import json
 import shutil
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -48,12 +49,25 @@ def corpus_index(tmp_path):
 
 
 def _upload_handler(a):
-    """The web app's "Add documents" handler, as Gradio calls it."""
-    from assistant import ui
+    """The web app's "Add documents" steps as Gradio calls them: check the files, then add them with the metadata
+    it proposed (and the "Replace" tick when asked)."""
+    from assistant.ui.blocks import ChatApp
 
-    demo = ui.build_ui(a)
-    fn = next(f.fn for f in demo.fns.values() if getattr(f.fn, "__name__", "") == "add_documents")
-    return lambda paths, user=None: fn(paths, SimpleNamespace(username=user), progress=lambda *x, **k: None)
+    app = ChatApp(a)
+
+    def upload(paths, user=None, replace=False):
+        import tempfile
+
+        copies = []  # Gradio hands the handler its own temporary copies (which the handler deletes)
+        for p in paths:
+            copies.append(Path(tempfile.mkdtemp(dir=a.settings.index_dir.parent)) / Path(p).name)
+            shutil.copy(p, copies[-1])
+        proposals, _report, _files = app.check_files(copies)
+        values = [v for p in proposals
+                  for v in (p["source_id"], p["title"], p["doc_type"], p["jurisdiction"], p["date"], replace)]
+        return app.add_documents(SimpleNamespace(username=user), lambda *x, **k: None, proposals, *values)
+
+    return upload
 
 
 def test_registry_records_each_documents_origin(corpus_index, tmp_path):
@@ -105,7 +119,7 @@ def test_replacing_another_origins_document_needs_replace_and_is_recorded(corpus
 
 
 def test_the_explicit_replace_action_for_an_upload_keeps_its_id_and_names_the_user(corpus_index, tmp_path):
-    from assistant import ui
+    from assistant.ui import uploads as ui
 
     a = corpus_index
     src = tmp_path / "gradio-temp"
@@ -125,8 +139,11 @@ def test_uploads_update_only_uploads(corpus_index, tmp_path):
     handler([str(first)])
     second = tmp_path / "notes v2.md"
     second.write_text("---\nid: my-notes\n---\n# Notes\n\nThe Zorblatt tribunal fined Quuxcorp twice.\n")
-    html = handler([str(second)])[0]
-    assert "updated" in html and "upload/my-notes" in html, html
+    html = handler([str(second)])[0]  # replacing an upload through the web app needs the explicit tick
+    assert "rejected" in html and "already exists" in html and "upload/my-notes" in html, html
+    assert "twice" not in a.source("upload/my-notes")["text"]
+    html = handler([str(second)], replace=True)[0]
+    assert "replaced" in html and "upload/my-notes" in html, html
     assert "twice" in a.source("upload/my-notes")["text"]
     assert upload_id("upload/my notes!") == "upload/my-notes"
 

@@ -44,8 +44,8 @@ The parties agreed to meet again in March 2026 to settle the royalty rate for th
 # -- defaults: loopback, no share link -------------------------------------------------------------------------
 def test_defaults_bind_loopback_without_share_link(monkeypatch, tmp_path):
     from assistant import cli as cli_mod
-    from assistant import ui
     from assistant.answering import Assistant
+    from assistant.ui import server as ui
     from conftest import FakeEmbedder
 
     assert Settings().host == "127.0.0.1"
@@ -91,7 +91,7 @@ def test_cli_serve_defaults(monkeypatch):
     ("notes.txt", "no BOM UTF-16".encode("utf-16-le") * 20, "binary data"),
 ], ids=["double-extension", "nul-in-name", "elf", "zip", "png", "html-as-pdf", "utf16-without-bom"])
 def test_uploads_are_sniffed_by_content(name, data, message):
-    from assistant import ui
+    from assistant.ui import uploads as ui
 
     with pytest.raises(LoadError, match=re.escape(message)):
         ui.check_upload(name, data, max_mb=10)
@@ -102,7 +102,7 @@ def test_uploads_are_sniffed_by_content(name, data, message):
     "~/.ssh/authorized_keys.md", "evil.exe.md", "a" * 300 + ".md", "Über ⚖ notes.md", ".hidden.md",
 ])
 def test_uploaded_names_never_reach_a_filesystem_path(tmp_path, original):
-    from assistant import ui
+    from assistant.ui import uploads as ui
 
     index = tmp_path / "index"
     src = tmp_path / "gradio-temp" / "upload"
@@ -118,7 +118,7 @@ def test_uploaded_names_never_reach_a_filesystem_path(tmp_path, original):
 
 
 def test_upload_size_is_limited_without_reading_the_file(tmp_path):
-    from assistant import ui
+    from assistant.ui import uploads as ui
 
     big = tmp_path / "big.md"
     with open(big, "wb") as fh:
@@ -386,7 +386,7 @@ def test_no_secret_in_cli_output_reports_or_index_files(tmp_path, scripted_llm):
 def test_no_secret_in_app_logs_feedback_or_index_files(secret_app, scripted_llm):
     from gradio_client import Client
 
-    from assistant import ui
+    from assistant.ui import conversations, feedback
 
     url, index, _port, proc, log = secret_app
     client = Client(url, auth=(AUTH_USER, AUTH_PASSWORD), verbose=False)
@@ -404,8 +404,10 @@ def test_no_secret_in_app_logs_feedback_or_index_files(secret_app, scripted_llm)
 
         ans = Assistant(s, embedder=a.embedder).ask("How much did Anthropic agree to pay?")
         assert ans.notice, "expected the LLM failure notice"
-        ui.record_feedback(index, ui.turn_record(ans), False)
-        assert_no_secret(json.dumps(ui.turn_record(ans)), "the answer record")
+        store = conversations.ConversationStore(index / "conversations")
+        _cid, answer_id = store.save_answer(conversations.empty_conversation(), conversations.turn_record(ans), None)
+        feedback.record_feedback(index, store, answer_id, False)
+        assert_no_secret(json.dumps(conversations.turn_record(ans)), "the answer record")
     stop(proc)  # the last test using the app: stop it so its log is complete
     assert_no_secret(log.read_text(), "the app's log")
     for path, text in _files_text(index):
