@@ -127,14 +127,12 @@ class Weights:
     already_said: float = -1.28  # a follow-up: the previous answer already said it
     primary: float = 0.64       # the question asks what the order/Act/opinion says, and this is that document
     pair: float = 0.94         # two neighbouring sentences taken together (longer; the answer may be the second)
-    sim_context: float = 0.0   # cosine similarity of the question and the sentence under its title and heading
     # assembling the answer
     follow_gap: float = 1.2    # a further sentence is added when its score is within this of the lead's
     max_sentences: int = 3
     list_sentences: int = 5    # lists across documents ("Which cases ...") take one sentence per document
     prefilter: int = 40        # candidates embedded per question (the best by the cheaper features)
     pair_candidates: bool = True
-    sim_context_on: bool = True
 
     def vector(self) -> np.ndarray:
         """The feature weights in FEATURES order."""
@@ -150,7 +148,7 @@ SHAPE_FEATURES = tuple(f"shape_{i}" for i in ("when", "amount", "count", "who", 
                                                  "law", "define", "why", "respond", "compare", "condition", "docket"))
 FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
             *SHAPE_FEATURES, "novelty", "section", "focus_missing", "asked_month", "long", "short", "question_mark",
-            "already_said", "primary", "pair", "sim_context")
+            "already_said", "primary", "pair")
 WEIGHTS = Weights()
 
 
@@ -399,7 +397,6 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f["primary"] = 1.0 if asks_primary and c.source_id in ctx.primary else 0.0
         f["sim"] = f["sim_gap"] = 0.0
         f.setdefault("pair", 0.0)
-        f["sim_context"] = 0.0
     # The embedding signal for the most promising candidates: one batch per question.
     cheap = [c for c in pool]
     cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
@@ -412,22 +409,10 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
             c.features["sim"] = float(s)
             c.features["sim_gap"] = float(s) - best
             c.vector = v
-        if w.sim_context_on:
-            # the sentence under its document's title and section heading ('Article 33 - Very large online
-            # platforms: ... 45 million'), which says what a bare sentence leaves out
-            heads = [_heading(hits[c.hit].chunk) + c.text for c in shortlist]
-            hv = SENTENCE_VECTORS.get_many(heads, ctx.embed)
-            for c, s in zip(shortlist, hv @ np.asarray(ctx.query_vector, dtype=np.float32)):
-                c.features["sim_context"] = float(s)
     else:
         for c in shortlist:
             c.features["sim"] = c.features["passage"] * 0.5
     return shortlist
-
-
-def _heading(chunk) -> str:
-    parts = [p for p in (chunk.title, chunk.section) if p and p != chunk.title or p == chunk.title and p]
-    return " - ".join(dict.fromkeys(parts)) + ": " if parts else ""
 
 
 def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
