@@ -139,6 +139,7 @@ class Linker:
     def __init__(self, docs: Iterable[DocNames], stats: LexicalStats):
         self.docs = list(docs)
         self.stats = stats
+        self._weights: dict[str, float] = {}
         # name token -> documents whose caption ('X v. Y' title) or named fields (parties, judge) hold it
         self.vocab: dict[str, set[str]] = {}
         for d in self.docs:
@@ -168,9 +169,12 @@ class Linker:
         return out
 
     def _weight(self, token: str) -> float:
-        stems = content_words(token)
-        df = max((self.stats.df(s) for s in stems), default=0)
-        return 1.0 / math.log(2 + df)
+        w = self._weights.get(token)
+        if w is None:
+            stems = content_words(token)
+            df = max((self.stats.df(s) for s in stems), default=0)
+            w = self._weights[token] = 1.0 / math.log(2 + df)
+        return w
 
     def _match(self, m: Mention, d: DocNames) -> tuple[float, str]:
         toks = set(m.tokens)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 # Words before a period that do not end a sentence (legal citations are full of them).
@@ -109,7 +110,18 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """Word tokens without stopwords: what BM25 and overlap scoring look at."""
+    if len(text) <= 600:
+        return list(_content_words_cached(text))  # answering reads the same sentences for many questions
+    return _content_words(text)
+
+
+def _content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1 or w.isdigit()]
+
+
+@functools.lru_cache(maxsize=20000)  # sentences of at most 600 characters: about 12 MB at most
+def _content_words_cached(text: str) -> tuple[str, ...]:
+    return tuple(_content_words(text))
 
 
 _SUFFIXES = (("ments", 4), ("ment", 4), ("ings", 3), ("ing", 3), ("ies", 3), ("ied", 3), ("edly", 4), ("ed", 3),
