@@ -123,10 +123,13 @@ _NEGATORS = frozenset("not no never neither nor none cannot without".split())
 _COPULAS = frozenset("is are was were be been being".split())
 _FLIP_TOKEN = re.compile(r"[A-Za-z0-9$\u00a7\u00c0-\u024f][\w'\u2019$-]*(?:\.\d+)?|[.,;:!?()]")
 # A bound before a number or date: at least / at most, more / fewer than, after / before, since / until.
+# A start or an end is a bound too: 'begins on' / 'applies from' against 'ends on' / 'expires on'.
 _LOWER_BOUND = re.compile(r"(?:at least|more than|over|above|exceeding|upwards of|no less than|no fewer than|"
-                          r"after|since|later than)\s*$", re.I)
+                          r"after|since|later than|(?:begins?|began|starts?|started|commences?|takes? effect|"
+                          r"took effect|appl(?:y|ies|ied)|in force) (?:on|from)|from)\s*$", re.I)
 _UPPER_BOUND = re.compile(r"(?:at most|less than|fewer than|under|below|up to|no more than|before|until|by|"
-                          r"prior to|earlier than)\s*$", re.I)
+                          r"prior to|earlier than|(?:ends?|ended|expires?|expired|lapses?|lapsed|ceases?|ceased) "
+                          r"(?:on|in)?|through)\s*$", re.I)
 _FLIP_WINDOW = 8  # content words either side of a word that tell which of its occurrences a claim means
 _CAPITAL = re.compile(r"(?<![\w'’])([A-Z][\w'’.-]*)")
 _POSSESSIVE = re.compile(r"['’]s\b")
