@@ -5,16 +5,24 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from . import composer, prompts
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError
-from .linking import Link, Linker, each_mention_focus, focus_documents, names_from_record, with_headings
+from .linking import (
+    Link,
+    Linker,
+    each_mention_focus,
+    focus_documents,
+    names_from_record,
+    with_headings,
+)
 from .premise import check as premise_check
 from .profile import ACTIVE as PROFILE
-from .query import Question, read_question
+from .query import Question, provision_key, read_question
 from .retrieval import Retriever
 from .settings import Settings
 from .store import Store
@@ -22,7 +30,7 @@ from .text import content_words, words
 from .types import Answer, Hit
 
 _FOLLOW_START = re.compile(r"^\s*(?:and|but|so|then|also|what about|how about|what else|anything else|"
-                           r"and what|what did (?:he|she|they|it)|did (?:he|she|they|it))\b", re.I)
+                           r"and what|what did (?:he|she|they|it)|did (?:he|she|they|it))\b", re.IGNORECASE)
 _PRONOUNS = {"it", "its", "they", "them", "their", "he", "she", "his", "her", "this", "that", "these", "those",
              "there", "the case", "the suit", "the lawsuit", "the company", "the court", "the judge", "the law"}
 
@@ -259,6 +267,7 @@ class Assistant:
         prev = self._previous_question(question, history)
         links = self._links(asked, prev)
         hits = hits + self._focus_hits(query, hits, qv, links, filters, retriever)
+        hits = hits + self._lookup_hits(asked, hits, qv, links, filters)
         said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
         titles, primary = self._doc_views()
         ctx = composer.Context(
@@ -268,6 +277,35 @@ class Assistant:
             profile=PROFILE, weights=self.weights,
         )
         return asked, hits, ctx
+
+    def _lookup_hits(self, asked: Question, hits: list[Hit], qv, links: dict[str, float],
+                     filters: dict | None) -> list[Hit]:
+        """Where a legal text itself answers: the definition of the term asked about ("'illegal content' means
+        ...") and the provision the question names ('Article 34', '§ 512'), looked up in the documents the
+        question names, since a search by meaning ranks the many passages that only use the term higher."""
+        about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.5][:3]
+        if filters and filters.get("source_id"):
+            about = [sid for sid in about if sid in filters["source_id"]]
+        have = {h.chunk.id for h in hits}
+        out: list[Hit] = []
+        terms = composer.defined_terms(asked) if "define" in asked.intents else []
+        provisions = [m.tokens[0] for m in asked.mentions if m.kind == "provision"]
+        for sid in about:
+            found: list[Hit] = []
+            if terms:
+                text = self.document_text(sid)
+                for term in terms:
+                    m = composer.definition_in(text, term)
+                    h = self.retriever.hit_at(sid, m, qv) if m is not None else None
+                    if h is not None:
+                        found.append(h)
+            for key in provisions:
+                found += self.retriever.section_hits(sid, lambda sec, k=key: provision_key(sec) == k, qv, have, 2)
+            for h in found:
+                if h.chunk.id not in have:
+                    have.add(h.chunk.id)
+                    out.append(h)
+        return out
 
     def _doc_views(self) -> tuple[dict[str, str], set[str]]:
         """Titles by source id, and the primary documents (orders, statutes): rebuilt when the registry changes."""

@@ -14,8 +14,9 @@ import math
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -45,42 +46,42 @@ SHAPES: dict[str, re.Pattern] = {
                        rf"\b\d{{1,2}}/\d{{1,2}}/\d{{2,4}}\b"),
     "amount": re.compile(r"[$€£¥₹]\s?\d|\b\d[\d,.]*\s*(?:million|billion|thousand|percent|per cent|%)|"
                          r"\b(?:USD|EUR|GBP|INR|CNY|RMB|yuan|rupees|euros?|dollars?|pounds)\b|"
-                         r"\b10\^?\d+\b|\b\d[\d,.]*\s*(?:FLOPs?|floating[- ]point)", re.I),
+                         r"\b10\^?\d+\b|\b\d[\d,.]*\s*(?:FLOPs?|floating[- ]point)", re.IGNORECASE),
     "count": re.compile(r"\b\d[\d,.]*\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-                        r"dozens?|hundreds?|thousands?|millions?)\b", re.I),
+                        r"dozens?|hundreds?|thousands?|millions?)\b", re.IGNORECASE),
     "who": re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+(?:[A-Z][a-z.]+|&|of|de|v\.))+|"
                       r"\b[A-Z][A-Za-z'’\-]+,\s+(?:C\.\s*)?J\.,|\bdelivered the opinion\b|\bwrote (?:the|for)\b|"
                       r"\bauthored\b|\bsigned by\b|\bby (?:Judge|Justice)\b"),
     "court": re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.|\bS\.D\.N\.Y|\bC\.D\. Cal|"
-                        r"\bD\. Del\.|\bCJEU\b|\bLandgericht\b", re.I),
-    "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b", re.I),
+                        r"\bD\. Del\.|\bCJEU\b|\bLandgericht\b", re.IGNORECASE),
+    "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b", re.IGNORECASE),
     "decide": re.compile(r"\b(?:ruled|rules|held|holds|hold that|decided|decides|found|finds|granted|grants|denied|"
                          r"denies|dismissed|dismisses|rejected|rejects|concluded|concludes|awarded|ordered|orders|"
                          r"approved|affirmed|reversed|upheld|vacated|remanded|enjoined|sustained|infringed|liable|"
-                         r"is fair use|was fair use|not fair use|judgment for|in favou?r of)\b", re.I),
+                         r"is fair use|was fair use|not fair use|judgment for|in favou?r of)\b", re.IGNORECASE),
     "status": re.compile(r"\bas of\b|\bpending\b|\bremains?\b|\bstill\b|\bstatus\b|\bongoing\b|\bin force\b|"
                          r"\bscheduled\b|\bstayed\b|\bawait\w*\b|\bset for\b|\bnext\b|\bcurrently\b|\bhas not yet\b|"
-                         r"\bappeal\w*\b|\bsettled\b|\bclosed\b", re.I),
+                         r"\bappeal\w*\b|\bsettled\b|\bclosed\b", re.IGNORECASE),
     "law": re.compile(r"\b(?:must|shall|shall not|requires?|required|obliges?|obliged|has to|have to|permits?|"
                       r"allows?|lets|prohibits?|applies|exempts?|unless|may not|is entitled|are entitled|"
-                      r"provided that|subject to)\b", re.I),
+                      r"provided that|subject to)\b", re.IGNORECASE),
     "define": re.compile(r"\bmeans\b|\bis defined as\b|\brefers? to\b|\bthe term\b|\bdefin\w*\b|"
                          r"\b(?:is|are) (?:a|an|the) (?:\w+ ){0,3}(?:that|which|where|whereby|in which|used)\b|"
-                         r"\bshort for\b|\bstands for\b|\bknown as\b", re.I),
+                         r"\bshort for\b|\bstands for\b|\bknown as\b", re.IGNORECASE),
     "why": re.compile(r"\bbecause\b|\bdue to\b|\bowing to\b|\bafter\b|\bfollowing\b|\bprompted\b|\bin response to\b|"
                       r"\bled to\b|\bover (?:the |its |their )?\w+|\bciting\b|\bon the grounds?\b|\breasons?\b|"
                       r"\bsince\b|\bas a result\b|\bso that\b|\bin order to\b|\bthe basis\b|\balleg\w*\b|"
-                      r"\bcomplain\w*\b|\bbackl?ash\b|\boutcry\b|\bcriticis\w*\b|\bobject\w*\b", re.I),
+                      r"\bcomplain\w*\b|\bbackl?ash\b|\boutcry\b|\bcriticis\w*\b|\bobject\w*\b", re.IGNORECASE),
     "respond": re.compile(r"\b(?:said|says|stated|states|responded|responds|replied|replies|answered|statement|"
                           r"argued|argues|contended|contends|countered|denied|denies|maintain\w*|insist\w*|"
                           r"pledged|promised|vowed|announced|spokes\w*|in a statement|defended|defends|"
-                          r"moved to|asserted|asserts|claims? that|position)\b", re.I),
+                          r"moved to|asserted|asserts|claims? that|position)\b", re.IGNORECASE),
     "compare": re.compile(r"\bwhereas\b|\bwhile\b|\bunlike\b|\bby contrast\b|\bin contrast\b|\bhowever\b|"
-                          r"\bbut\b|\bboth\b|\bsimilar\w*\b|\bdiffer\w*\b|\bdisagree\w*\b|\bcriticis\w*\b", re.I),
+                          r"\bbut\b|\bboth\b|\bsimilar\w*\b|\bdiffer\w*\b|\bdisagree\w*\b|\bcriticis\w*\b", re.IGNORECASE),
     "condition": re.compile(r"\bunless\b|\bprovided that\b|\bonly (?:if|where|when)\b|\bexcept\b|\bdoes not apply\b|"
                             r"\bshall not apply\b|\bwhere\b|\bif\b|\bin (?:the )?case\b|\bsubject to\b|"
-                            r"\bunreasonabl\w*|\bprovided\b|\bas long as\b|\bso long as\b", re.I),
-    "docket": re.compile(r"\bNo\.\s*\S*\d|\b\d:\d{2}-cv-\d+|\bdocket\b|\bCase C-\d+|\bMDL\b|\bcase no\b", re.I),
+                            r"\bunreasonabl\w*|\bprovided\b|\bas long as\b|\bso long as\b", re.IGNORECASE),
+    "docket": re.compile(r"\bNo\.\s*\S*\d|\b\d:\d{2}-cv-\d+|\bdocket\b|\bCase C-\d+|\bMDL\b|\bcase no\b", re.IGNORECASE),
 }
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _XREF = re.compile(r"\s*\[([a-z0-9][a-z0-9/_.-]*[a-z0-9])\]")  # '[kadrey-v-meta]' cross-references in the text
@@ -126,6 +127,7 @@ class Weights:
     question_mark: float = -0.92  # the sentence is itself a question
     already_said: float = -1.28  # a follow-up: the previous answer already said it
     primary: float = 0.64       # the question asks what the order/Act/opinion says, and this is that document
+    preamble: float = -0.3     # a recital or preamble: why a law was made, rarely what it provides
     pair: float = 0.94         # two neighbouring sentences taken together (longer; the answer may be the second)
     # assembling the answer
     follow_gap: float = 1.2    # a further sentence is added when its score is within this of the lead's
@@ -138,7 +140,7 @@ class Weights:
         """The feature weights in FEATURES order."""
         return np.array([getattr(self, f) for f in FEATURES], dtype=np.float64)
 
-    def with_vector(self, v: Sequence[float]) -> "Weights":
+    def with_vector(self, v: Sequence[float]) -> Weights:
         """A copy with the feature weights replaced (the fit writes them this way)."""
         return Weights(**{**{f.name: getattr(self, f.name) for f in fields(self)},
                           **{name: float(x) for name, x in zip(FEATURES, v)}})
@@ -148,7 +150,7 @@ SHAPE_FEATURES = tuple(f"shape_{i}" for i in ("when", "amount", "count", "who", 
                                                  "law", "define", "why", "respond", "compare", "condition", "docket"))
 FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
             *SHAPE_FEATURES, "novelty", "section", "focus_missing", "asked_month", "long", "short", "question_mark",
-            "already_said", "primary", "pair")
+            "already_said", "primary", "pair", "preamble")
 WEIGHTS = Weights()
 
 
@@ -258,7 +260,7 @@ def should_refuse(best_sim: float, best_cov: float, min_relevance: float) -> boo
 
 def _without(text: str, names: list[str]) -> str:
     for n in names:
-        text = re.sub(re.escape(n), " ", text, flags=re.I)
+        text = re.sub(re.escape(n), " ", text, flags=re.IGNORECASE)
     return text
 
 
@@ -355,15 +357,15 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     focus_any = set(q.focus) | {r for t in q.focus for r in prof.related.get(t, ())}
     name_stems = {s for m in q.mentions for t in m.tokens for s in content_words(t)}
     months = _asked_months(q.text)
-    q_phrases = _defined_terms(q)
+    q_phrases = defined_terms(q)
     asks_primary = bool(re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
                                   r"regulation|directive|statute|text|article|section|report|complaint|guidance|"
                                   r"letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
-                                  r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.I)
+                                  r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.IGNORECASE)
                         or re.search(r"\baccording to (?:the )?(?:order|opinion|judgment|act|regulation|"
-                                     r"directive|statute|text|report)\b", q.text, re.I)
+                                     r"directive|statute|text|report)\b", q.text, re.IGNORECASE)
                         or re.search(r"\b(?:under|in|of|does)\s+(?:section|sections|§|article|art\.|recital|annex|"
-                                     r"chapter|paragraph)\s*\d", q.text, re.I))
+                                     r"chapter|paragraph)\s*\d", q.text, re.IGNORECASE))
     for cand in pool:
         h = hits[cand.hit]
         c = h.chunk
@@ -397,6 +399,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f["primary"] = 1.0 if asks_primary and c.source_id in ctx.primary else 0.0
         f["sim"] = f["sim_gap"] = 0.0
         f.setdefault("pair", 0.0)
+        f["preamble"] = 1.0 if re.match(r"(?:recital|preamble|whereas)\b", c.section.strip().lower()) else 0.0
     # The embedding signal for the most promising candidates: one batch per question.
     cheap = [c for c in pool]
     cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
@@ -437,18 +440,26 @@ def _not_prose(sent: str) -> bool:
     return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
 
 
-def _defined_terms(q: Question) -> list[str]:
+def defined_terms(q: Question) -> list[str]:
     """The term a definition question asks about: 'How does the DSA define "illegal content"?' -> 'illegal
     content'; 'What is a LoRA?' -> 'lora'."""
     out = [m.text.lower() for m in q.mentions if m.kind == "quoted"]
     m = re.search(r"\bdefines?\s+(?:the\s+term\s+)?[\"'\u2018\u201c]?([\w\s\-]{2,50}?)[\"'\u2019\u201d]?\s*(?:\?|$|\bunder\b|\bin\b)",
-                  q.text, re.I)
+                  q.text, re.IGNORECASE)
     if m:
         out.append(m.group(1).strip().lower())
-    m = re.match(r"^\s*what (?:is|are) (?:an? |the )?[\"'\u2018\u201c]?([\w\s\-]{2,50}?)[\"'\u2019\u201d]?\s*\??\s*$", q.text, re.I)
+    m = re.match(r"^\s*what (?:is|are) (?:an? |the )?[\"'\u2018\u201c]?([\w\s\-]{2,50}?)[\"'\u2019\u201d]?\s*\??\s*$", q.text, re.IGNORECASE)
     if m:
         out.append(m.group(1).strip().lower())
     return [p for p in dict.fromkeys(out) if p]
+
+
+def definition_in(text: str, term: str) -> int | None:
+    """Where a text defines a term ("'illegal content' means ...", 'the term "compilation" is'), or None."""
+    t = re.escape(term).replace("\\ ", "\\s+")
+    m = re.search(rf"[\"'\u2018\u201c]{t}[\"'\u2019\u201d],?\s+(?:means|shall mean|refers to|is defined as|includes|"
+                  rf"has the meaning)\b|\bthe term\s+[\"'\u2018\u201c]{t}[\"'\u2019\u201d]", text, re.IGNORECASE)
+    return m.start() if m else None
 
 
 def _defines(sentence: str, phrases: list[str]) -> bool:
@@ -537,7 +548,7 @@ def _sides(q: Question) -> list[Callable[[str], bool]]:
 def _asks_two_things(question: str) -> bool:
     """'How much did it give back, and what did it keep the rest for?': two questions in one."""
     return bool(re.search(r"[,;]?\s+and\s+(?:what|which|who|when|why|how|where|was|were|is|are|did|does|do|has|"
-                          r"have)\b", question, re.I))
+                          r"have)\b", question, re.IGNORECASE))
 
 
 def _same_meaning(a: Candidate, b: Candidate) -> bool:
@@ -554,10 +565,10 @@ _EXPLAINED_BY_NEXT = re.compile(r"^(?:That is|In other words|This means|Put (?:d
 _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
                         r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"
                         r"categories|steps|grounds|claims|questions|options|ways|parts|criteria|principles)\b|"
-                        r"\bas follows\b", re.I)
+                        r"\bas follows\b", re.IGNORECASE)
 
 
-def complete(cand: Candidate, hits: list[Hit], ctx: "Context") -> Candidate:
+def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
     """A sentence with what it needs to be understood: the list it introduces ('the following systemic risks:'
     and its points), the sentence it leans on ('This was precisely the reason ...'), or the sentences that spell
     out what it announces ('three different licenses'). Read in the whole document, so a list that runs past
@@ -595,7 +606,7 @@ def complete(cand: Candidate, hits: list[Hit], ctx: "Context") -> Candidate:
 
 # A point of a list: '(a)', '(iv)', '1.', '2)', '- ', '— ' at the start of its line.
 _POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z0-9]{1,4}\s*\)|[a-z]{1,3}\)|[ivxl]{1,5}\))\s",
-                          re.I)
+                          re.IGNORECASE)
 
 
 def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
@@ -692,7 +703,7 @@ _MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", 
 
 def _asked_months(question: str) -> list[tuple[str, str]]:
     out = []
-    for m in re.finditer(r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{4})\b", question, re.I):
+    for m in re.finditer(r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{4})\b", question, re.IGNORECASE):
         out.append((m.group(2), f"{_MONTH_NAMES.index(m.group(1).lower()) + 1:02d}"))
     return out
 

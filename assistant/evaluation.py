@@ -9,12 +9,14 @@ import math
 import re
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from xml.etree import ElementTree as ET
 
 import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import AssistantError, EvalSetError
 
@@ -79,7 +81,7 @@ def _compile(patterns: Any, where: str) -> list[str]:
         raise EvalSetError(f"{where}: must be a list of regular expressions")
     for p in patterns:
         try:
-            re.compile(str(p), re.I)
+            re.compile(str(p), re.IGNORECASE)
         except re.error as e:
             raise EvalSetError(f"{where}: bad regular expression {p!r}: {e}") from None
     return [str(p) for p in patterns]
@@ -109,8 +111,54 @@ def _premise(value: Any, where: str) -> str:
     return "unsupported"
 
 
+class _TurnModel(BaseModel):
+    """One question of a case and its checks: every key must be one of these (a typo is an error)."""
+
+    model_config = ConfigDict(extra="forbid")
+    question: str
+    expected_sources: list[str] | str | None = None
+    must_include: list[str] | str | None = None
+    must_not_include: list[str] | str | None = None
+    must_refuse: bool = False
+    expect_premise: str | None = None
+    filters: dict[str, Any] | None = None
+
+
+class _CaseModel(_TurnModel):
+    id: str | int
+    question: str | None = None  # type: ignore[assignment]  # a case of several turns has none of its own
+    turns: list[_TurnModel] | None = None
+
+
+class _SetModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    description: str | None = None
+    defaults: dict[str, Any] | None = None
+    thresholds: dict[str, float] | None = None
+    cases: list[_CaseModel]
+
+
+def _schema_error(path: Path, data: Any, e: ValidationError) -> str:
+    """The first schema problem as one line naming the file, the case and the key."""
+    err = e.errors()[0]
+    loc = list(err.get("loc", ()))
+    where = str(path)
+    if len(loc) >= 2 and loc[0] == "cases" and isinstance(loc[1], int):
+        try:
+            where += f" case '{data['cases'][loc[1]].get('id', '#' + str(loc[1] + 1))}'"
+        except (AttributeError, IndexError, KeyError, TypeError):
+            where += f" case #{loc[1] + 1}"
+        loc = loc[2:]
+    key = ".".join(str(x) for x in loc)
+    if err.get("type") == "extra_forbidden":
+        return f"{where}: unknown key '{key}' (misspelt?): use {', '.join(_TurnModel.model_fields)}, id, turns"
+    return f"{where}: '{key}': {err.get('msg', 'invalid')}"
+
+
 def load_eval_set(path: str | Path) -> EvalSet:
-    """Parse and check one eval-set YAML file; EvalSetError names the file and case when it is malformed."""
+    """Parse and check one eval-set YAML file; EvalSetError names the file and case when it is malformed, and a
+    misspelt key ('must_includ:') is an error rather than a check quietly switched off."""
     path = Path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -120,6 +168,10 @@ def load_eval_set(path: str | Path) -> EvalSet:
         raise EvalSetError(f"{path}: not valid YAML: {e}") from None
     if not isinstance(data, dict) or not isinstance(data.get("cases"), list):
         raise EvalSetError(f"{path}: an eval set needs a 'cases:' list (see README: eval sets)")
+    try:
+        _SetModel.model_validate(data)
+    except ValidationError as e:
+        raise EvalSetError(_schema_error(path, data, e)) from None
     name = str(data.get("name") or path.stem)
     defaults = dict(data.get("defaults") or {})
     thresholds = {str(k): float(v) for k, v in (data.get("thresholds") or {}).items()}
@@ -257,14 +309,14 @@ def _check_turn(assistant, res: CaseResult, t: Turn, ans, elapsed: float, k: int
             res.failures.append(f"expected source not cited (rank {res.rank or '-'})")
     res.facts_total += len(t.must_include)
     for p in t.must_include:
-        if re.search(p, ans.text, re.I):
+        if re.search(p, ans.text, re.IGNORECASE):
             res.facts_found += 1
         else:
             res.failures.append(f"missing fact /{p}/")
     if t.must_not_include:
         res.has_forbidden = True
         for p in t.must_not_include:
-            if re.search(p, ans.text, re.I):
+            if re.search(p, ans.text, re.IGNORECASE):
                 res.forbidden_hit = True
                 res.failures.append(f"forbidden fact /{p}/")
     if not t.expect_premise:
@@ -359,7 +411,7 @@ def select(cases: list[Case], only: list[str] | None, pattern: str | None) -> li
     if only:
         cases = [c for c in cases if c.id in only]
     if pattern:
-        rx = re.compile(pattern, re.I)
+        rx = re.compile(pattern, re.IGNORECASE)
         cases = [c for c in cases if rx.search(c.id) or any(rx.search(t.question) for t in c.turns)]
     return cases
 
@@ -409,7 +461,7 @@ def run_eval(assistant, paths: list[str], k: int | None = None, retriever: str |
         raise EvalSetError("No eval cases matched --only/--filter")
     return EvalRun(sets=runs, retriever=retriever or assistant.settings.retriever,
                    mode=getattr(assistant, "mode", "extractive"),
-                   started=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"))
+                   started=_dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"))
 
 
 # -- reports ------------------------------------------------------------------------------------------------------

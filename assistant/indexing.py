@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import sys
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -244,33 +244,29 @@ def upload_id(source_id: str) -> str:
 
 @contextlib.contextmanager
 def index_lock(index_dir: Path, wait: float = 600.0, notify: Callable[[str], None] | None = None):
-    """An exclusive lock on the index dir so two ingests never interleave; waits, then fails clearly."""
+    """An exclusive lock on the index dir so two ingests never interleave; waits, then fails clearly. (filelock:
+    an OS lock released when the process dies, on every platform.)"""
+    from filelock import FileLock, Timeout
+
     index_dir = Path(index_dir)
     try:
         index_dir.mkdir(parents=True, exist_ok=True)
-        fh = open(index_dir / ".ingest.lock", "a+")
+        lock = FileLock(str(index_dir / ".ingest.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if notify:
+                notify(f"Waiting for another ingest into {index_dir} to finish...")
+            lock.acquire(timeout=wait)
+    except Timeout:
+        raise IndexLockedError(f"Another ingest is writing to {index_dir} and did not finish within {wait:.0f}s; "
+                               "try again when it is done") from None
     except OSError as e:
         raise IndexAccessError(f"Cannot write to the index directory {index_dir}: {e.strerror or e}") from None
     try:
-        deadline = time.monotonic() + wait
-        told = False
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise IndexLockedError(
-                        f"Another ingest is writing to {index_dir} and did not finish within {wait:.0f}s; "
-                        "try again when it is done"
-                    ) from None
-                if not told and notify:
-                    notify(f"Waiting for another ingest into {index_dir} to finish...")
-                    told = True
-                time.sleep(0.2)
         yield
     finally:
-        fh.close()
+        lock.release()
 
 
 class _Progress:
@@ -304,7 +300,7 @@ class _Progress:
             self.bar.refresh()
 
 
-def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
+def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None, origin: str = "cli", replace: bool = False,
            actor: str | None = None, follow_links: bool = False) -> IngestReport:
@@ -473,7 +469,7 @@ def ingest(assistant: "Assistant", paths: Iterable[str | Path | SourceDoc], rebu
 def _now() -> str:
     import datetime as dt
 
-    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
 def interrupted_marker(index_dir: str | Path) -> Path:

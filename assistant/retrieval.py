@@ -7,6 +7,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -333,6 +334,32 @@ class Retriever:
         timings["fusion"] = time.perf_counter() - t0
         return hits, qv
 
+    def section_hits(self, source_id: str, match: Callable[[str], bool], query_vector, exclude: set[str],
+                     limit: int = 3) -> list[Hit]:
+        """The first chunks of one document whose section heading `match`es ('Article 34 — ...'), as hits."""
+        with self._lock:
+            bm = self.bm25
+            ids = [bm.ids[r] for r in bm.rows_of(source_id) if bm.ids[r] not in exclude and match(bm.section_of[r])]
+        return self._hits_of(ids, query_vector, order_by_position=True)[:limit]
+
+    def hit_at(self, source_id: str, offset: int, query_vector) -> Hit | None:
+        """The chunk of a document's ready version that holds the character at `offset`, as a hit."""
+        ready = self.docs.get(source_id, {}).get("hash")
+        if not ready:
+            return None
+        for cid, _t, meta in self.store.iter_chunks(where={"source_id": source_id}, text=False):
+            if meta.get("doc_hash") == ready and int(meta.get("start", -1)) <= offset < int(meta.get("end", -1)):
+                got = self._hits_of([cid], query_vector)
+                return got[0] if got else None
+        return None
+
+    def _hits_of(self, ids: list[str], query_vector, order_by_position: bool = False) -> list[Hit]:
+        hits = [Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
+                    meta=self.docs.get(meta.get("source_id"), {}))
+                for cid, sim, text, meta in self.store.chunks_by_id(ids, query_vector)
+                if self.docs.get(meta.get("source_id"), {}).get("hash") == meta.get("doc_hash")]
+        return sorted(hits, key=lambda h: h.chunk.position) if order_by_position else hits
+
     def _lexical(self, query: str, n: int, f: dict[str, Any]) -> tuple[list[tuple[str, float]], float]:
         """BM25 top n as (chunk id, score), and the seconds it took."""
         t0 = time.perf_counter()
@@ -356,19 +383,6 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         return _POOL
-
-
-def section_hits(retriever: "Retriever", source_ids: list[str], sections: tuple[str, ...], query_vector,
-                 exclude: set[str]) -> list[Hit]:
-    """Chunks of the given documents whose section heading is one of `sections` (lower-case), as extra hits."""
-    with retriever._lock:
-        bm = retriever.bm25
-        rows = [r for sid in source_ids for r in bm.rows_of(sid)
-                if bm.ids[r] not in exclude and bm.section_of[r].lower() in sections]
-        ids = [bm.ids[r] for r in rows]
-    return [Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
-                meta=retriever.docs.get(meta.get("source_id"), {}))
-            for cid, sim, text, meta in retriever.store.chunks_by_id(ids, query_vector)]
 
 
 def _hashes_from(signature: str) -> dict[str, str]:

@@ -15,8 +15,9 @@ import hashlib
 import json
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -37,6 +38,16 @@ def date_int(date: str) -> int:
     return int(digits) if len(digits) == 8 and digits.isdigit() else 0
 
 
+def _storage_error(e: BaseException) -> bool:
+    """True for a failure of the storage itself (the disk, SQLite, Chroma and its Rust core), not of our code."""
+    import sqlite3
+
+    if isinstance(e, (OSError, sqlite3.Error)):
+        return True
+    return any((cls.__module__ or "").split(".")[0] in ("chromadb", "chromadb_rust_bindings", "httpx", "httpcore")
+               for cls in type(e).__mro__)
+
+
 def _readable(fn):
     """Chroma failures while reading become one IndexAccessError line (a full disk breaks reads too)."""
     import functools
@@ -48,6 +59,8 @@ def _readable(fn):
         except AssistantError:
             raise
         except Exception as e:
+            if not _storage_error(e):
+                raise  # a bug is a bug: it is not disguised as an unreadable index
             raise IndexAccessError(
                 f"Cannot read the index at {self.location}: {type(e).__name__}: {str(e)[:200]}. "
                 "If the disk is full, free some space and run the command again"
@@ -347,5 +360,5 @@ def registry_signature(docs: dict[str, dict[str, Any]]) -> str:
     """A digest of (source id, ready hash) pairs: equal signatures mean the same visible index."""
     h = hashlib.sha256()
     for sid in sorted(docs):
-        h.update(f"{sid}\x00{docs[sid].get('hash', '')}\n".encode("utf-8"))
+        h.update(f"{sid}\x00{docs[sid].get('hash', '')}\n".encode())
     return h.hexdigest()[:24]

@@ -7,10 +7,10 @@ import sys
 from xml.etree import ElementTree as ET
 
 import pytest
+from conftest import CORPUS, DATA, ROOT
 
 from assistant import evaluation as ev
 from assistant.errors import EvalSetError
-from conftest import CORPUS, DATA, ROOT
 
 MINI = DATA / "evals" / "mini.yaml"
 
@@ -100,3 +100,30 @@ def test_eval_fails_the_right_cases_when_a_document_is_missing(tmp_path):
     failed = {tc.get("name") for tc in ET.parse(junit).getroot().iter("testcase") if tc.find("failure") is not None}
     assert {"bartz-amount", "bartz-judge-date"} <= failed
     assert not failed & {"dsm-article-4", "japan-guidance", "refuse-weather"}
+
+
+def test_a_misspelt_key_is_an_error_naming_the_key_the_case_and_the_file(tmp_path):
+    from assistant.errors import EvalSetError
+    from assistant.evaluation import load_eval_set
+
+    bad = tmp_path / "typo.yaml"
+    bad.write_text("cases:\n  - id: c1\n    question: When?\n    must_includ: ['2025']\n", encoding="utf-8")
+    with pytest.raises(EvalSetError) as e:
+        load_eval_set(bad)
+    msg = str(e.value)
+    assert "must_includ" in msg and "c1" in msg and "typo.yaml" in msg and "\n" not in msg
+    turn = tmp_path / "turn.yaml"
+    turn.write_text("cases:\n  - id: c2\n    turns:\n      - question: A?\n        expect_premis: unsupported\n",
+                    encoding="utf-8")
+    with pytest.raises(EvalSetError, match="expect_premis"):
+        load_eval_set(turn)
+
+
+def test_expect_premise_takes_only_unsupported(tmp_path):
+    from assistant.errors import EvalSetError
+    from assistant.evaluation import load_eval_set
+
+    p = tmp_path / "p.yaml"
+    p.write_text("cases:\n  - id: c\n    question: Q?\n    expect_premise: maybe\n", encoding="utf-8")
+    with pytest.raises(EvalSetError, match="unsupported"):
+        load_eval_set(p)
