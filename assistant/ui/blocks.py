@@ -20,7 +20,7 @@ from urllib.parse import unquote as _urlunquote
 import gradio as gr
 
 from ..answering import Assistant
-from ..errors import AssistantError, InvalidInputError, LoadError
+from ..errors import AssistantError, InvalidInputError
 from ..loaders import load_path
 from . import disputes, phrases, uploads
 from .conversations import (ConversationStore, check_browser_state, check_id, empty_browser_state,
