@@ -29,6 +29,11 @@ SCHEMA = 1
 REBUILD_HINT = "assistant ingest --rebuild sources/"
 
 
+def local_index_exists(settings: Settings) -> bool:
+    """True when settings name a local index that Chroma has created (a file check: chromadb is not imported)."""
+    return not settings.chroma_host and (Path(settings.index_dir) / "chroma.sqlite3").is_file()
+
+
 def date_int(date: str) -> int:
     """'2025-06-23' -> 20250623 (0 when unknown), so Chroma can filter date ranges numerically."""
     digits = (date or "").replace("-", "")[:8]
