@@ -563,6 +563,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true", help="Fewer questions; no peers, cold start or embedders.")
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--json", default=None, help="Also write all figures as JSON to this file.")
+    ap.add_argument("--keep", default=None, metavar="DIR",
+                    help="Build the corpora and indexes in DIR (new or empty) and keep them (default: a temporary folder).")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--index", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--folder", default=None, help=argparse.SUPPRESS)
@@ -583,7 +585,8 @@ def main(argv: list[str] | None = None) -> None:
     results: dict = {"machine": machine(), "runs": [], "load_start": _load()}
     print(f"# Benchmark on {results['machine']}\n\nLoad average at start: {results['load_start']} "
           "(2 cores: 1.0 is one core's worth of other work)\n")
-    work = Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
     try:
         starter = work / "starter"
         shutil.copytree(ROOT / "sources", starter)
@@ -615,7 +618,8 @@ def main(argv: list[str] | None = None) -> None:
         results["load_end"] = _load()
         print_summary(results)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
 

@@ -87,12 +87,11 @@ def _fingerprint(model_dir: Path, precision: str) -> str:
 
 
 def _ort_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
     try:
-        return version("onnxruntime")
-    except PackageNotFoundError:
+        import onnxruntime  # imported anyway by then (importlib.metadata would take 0.1-0.2 s on a cold start)
+    except ImportError:
         return "none"
+    return str(getattr(onnxruntime, "__version__", "unknown"))
 
 
 def _max_seq_length(model_dir: Path) -> int:

@@ -152,3 +152,32 @@ def test_the_index_opened_from_two_threads_at_once_is_opened_once(tmp_path):
             t.join(timeout=120)
         assert not errors, errors
         assert len(set(seen)) == 1 and seen[0][2] == 5
+
+
+def test_chromadb_loads_without_override_checks_which_are_then_put_back():
+    """In a fresh process: opening the index imports chromadb with the `overrides` checks skipped (its methods
+    still carry the __override__ marker), then the real decorators are back for anything imported later."""
+    script = textwrap.dedent("""
+        import sys, tempfile, overrides
+        real = overrides.override, overrides.overrides
+        from assistant.settings import Settings
+        from assistant.store import Store
+        s = Store(Settings(index_dir=tempfile.mkdtemp()), "fake/model", 8)
+        assert s.collections(create=True)[0] is not None and s.chunk_count() == 0
+        assert (overrides.override, overrides.overrides) == real
+        from chromadb.api.rust import RustBindingsAPI
+        print(getattr(RustBindingsAPI.heartbeat, "__override__", False))
+        class Base:
+            def f(self, x): ...
+        try:
+            class Child(Base):
+                @overrides.override
+                def f(self): ...  # a wrong signature: the real decorator refuses it
+            print("not checked")
+        except TypeError:
+            print("checked")
+    """)
+    r = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                       env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.split() == ["True", "checked"]
