@@ -929,7 +929,8 @@ def serve(settings: Settings | None = None, share: bool = False, **launch: Any) 
             _warm_up(assistant)
         except AssistantError as e:
             failed.append(e)
-            print(f"Error: {e}", file=sys.stderr)
+            if not block:  # else serve() raises it and the caller prints it
+                print(f"Error: {e}", file=sys.stderr)
             stop.set()
         except Exception as e:  # the first question reports any other problem as a user-facing error
             print(f"Warm-up failed: {type(e).__name__}: {e}", file=sys.stderr)
