@@ -564,7 +564,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--json", default=None, help="Also write all figures as JSON to this file.")
     ap.add_argument("--keep", default=None, metavar="DIR",
-                    help="Build the corpora and indexes in DIR (new or empty) and keep them (default: a temporary folder).")
+                    help="Build the corpora and indexes in DIR (new or empty) and keep them (default: a temporary "
+                         "folder).")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--index", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--folder", default=None, help=argparse.SUPPRESS)
@@ -624,6 +625,10 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.json).write_text(json.dumps(results, indent=1), encoding="utf-8")
 
 
+def _pp(v: dict) -> str:
+    return f"{v['p50']:.0f} / {v['p95']:.0f}"
+
+
 def _ppp(v: dict | None) -> str:
     return f"{v['p50']:.1f} / {v['p95']:.1f} / {v['p99']:.1f}" if v else "-"
 
@@ -652,7 +657,8 @@ def print_run(label: str, hashed: bool, ing: dict, srv: dict) -> None:
     print(f"| stage | quiet (load {srv['quiet']['load'][0]}) | one core busy (load {srv['busy']['load'][0]}) |\n"
           "|---|---|---|")
     for stage in ("embed_query", "dense", "bm25", "fusion", "answer", "total"):
-        print(f"| {stage} | {_ppp(srv['quiet']['stages_ms'].get(stage))} | {_ppp(srv['busy']['stages_ms'].get(stage))} |")
+        quiet, busy = srv["quiet"]["stages_ms"].get(stage), srv["busy"]["stages_ms"].get(stage)
+        print(f"| {stage} | {_ppp(quiet)} | {_ppp(busy)} |")
     print(f"| sentence batch | {_ppp(srv['quiet']['sentence_batch_ms'])} | {_ppp(srv['busy']['sentence_batch_ms'])} |")
     print()
 
@@ -673,15 +679,18 @@ def print_cold(cs: dict) -> None:
     print()
 
 
-PEER_NAMES = {"llamaindex": "LlamaIndex default (SentenceSplitter + VectorStoreIndex + HuggingFaceEmbedding, same weights)",
-              "ours_bm25": "BM25 only (ours)", "ours_dense": "dense only (ours, Chroma)", "ours_hybrid": "ours (hybrid)"}
+PEER_NAMES = {
+    "llamaindex": "LlamaIndex default (SentenceSplitter + VectorStoreIndex + HuggingFaceEmbedding, same weights)",
+    "ours_bm25": "BM25 only (ours)", "ours_dense": "dense only (ours, Chroma)", "ours_hybrid": "ours (hybrid)",
+}
 
 
 def print_peers(p: dict) -> None:
     print(f"## Peers on the starter corpus ({p['cases']} eval questions with expected sources; retrieval only, k=5; "
           f"same process, interleaved)\n")
     print(f"| pipeline | source hit@1 | hit@5 | quiet p50 / p95 / p99 ms (load {p['quiet']['load'][0]}) | after "
-          f"embedding p50 ms | one core busy p50 / p95 / p99 ms (load {p['busy']['load'][0]}) |\n|---|---|---|---|---|---|")
+          f"embedding p50 ms | one core busy p50 / p95 / p99 ms (load {p['busy']['load'][0]}) |\n"
+          "|---|---|---|---|---|---|")
     for key, name in PEER_NAMES.items():
         v, b = p["quiet"][key], p["busy"][key]
         print(f"| {name} | {v['hit_at_1']:.3f} | {v['hit_at_5']:.3f} | {_ppp(v)} | {v['after_embedding']['p50']:.1f} "
@@ -689,7 +698,8 @@ def print_peers(p: dict) -> None:
     print("\n'After embedding' is each query's time minus its own query-embedding call: the retrieval proper. "
           "BM25-only still embeds the query (the hits carry a dense similarity).")
     li = p["llamaindex_ingest"]
-    print(f"\nLlamaIndex default ingest: {li['nodes']} nodes in {li['seconds']:.1f} s ({li['chunks_per_s']:.1f} nodes/s)\n")
+    print(f"\nLlamaIndex default ingest: {li['nodes']} nodes in {li['seconds']:.1f} s "
+          f"({li['chunks_per_s']:.1f} nodes/s)\n")
 
 
 def print_embedders(e: dict) -> None:
@@ -735,8 +745,7 @@ def print_summary(r: dict) -> None:
         f"{x['serve']['busy']['stages_ms']['embed_query']['p50']:.1f} / "
         f"{x['serve']['busy']['stages_ms']['embed_query']['p95']:.1f}"))
     row("~30-sentence batch p50 / p95 ms, quiet / busy", lambda x: (
-        f"{x['serve']['quiet']['sentence_batch_ms']['p50']:.0f} / {x['serve']['quiet']['sentence_batch_ms']['p95']:.0f}; "
-        f"{x['serve']['busy']['sentence_batch_ms']['p50']:.0f} / {x['serve']['busy']['sentence_batch_ms']['p95']:.0f}"))
+        f"{_pp(x['serve']['quiet']['sentence_batch_ms'])}; {_pp(x['serve']['busy']['sentence_batch_ms'])}"))
     row("ingest / raw embedder (share of ingest time in the embedder)", lambda x: (
         f"{x['ingest']['ratio']:.2f} ({x['ingest']['chunks_per_s']:.1f} / {x['ingest']['raw_chunks_per_s']:.1f} "
         f"chunks/s; {x['ingest']['embedder_share']:.2f})"))

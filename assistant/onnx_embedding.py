@@ -69,7 +69,9 @@ def bundled_model_dir() -> Path:
 def _fingerprint(model_dir: Path, precision: str) -> str:
     """Short hash of what the exported file depends on: the bundled config, tokenizer, weights, and the recipe
     (for fp32 also the onnxruntime version, whose optimised operators the saved graph uses)."""
-    recipe = f"export-v{RECIPES[precision]}" if precision == "int8" else f"export-v{RECIPES[precision]}-{_ort_version()}"
+    recipe = f"export-v{RECIPES[precision]}"
+    if precision == "fp32":
+        recipe += f"-{_ort_version()}"
     h = hashlib.sha256(recipe.encode())
     for name in ("config.json", "tokenizer.json", "sentence_bert_config.json", "1_Pooling/config.json"):
         p = model_dir / name
