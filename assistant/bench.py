@@ -171,7 +171,9 @@ def _load() -> float:
 @contextlib.contextmanager
 def one_core_busy():
     """Another process keeping one core busy (a pure-Python spin loop) while the block runs."""
-    p = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    # spins until its parent (this process) goes away, so a killed benchmark leaves no busy loop behind
+    spin = "import os\nparent = os.getppid()\nwhile os.getppid() == parent:\n    for _ in range(1_000_000): pass"
+    p = subprocess.Popen([sys.executable, "-c", spin])
     try:
         time.sleep(0.5)  # let the scheduler see it
         yield
