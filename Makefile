@@ -16,6 +16,8 @@ $(STAMP): pyproject.toml
 	# CPU torch first: a bare torch requirement would pull several GB of CUDA wheels
 	$(PIP) install torch==2.13.0
 	$(PIP) install -e '.[dev,llm]'
+	# the default embedder's ONNX export of the bundled weights, made once (the first use would make it otherwise)
+	$(PY) -m assistant.onnx_embedding
 	touch $(STAMP)
 
 install: $(STAMP)

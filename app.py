@@ -7,6 +7,9 @@ from assistant.settings import Settings
 
 
 def main() -> None:
+    from assistant.gradio_startup import skip_stub_regeneration
+
+    skip_stub_regeneration()  # before gradio is imported: halves its import time
     from assistant.ui import serve
 
     from pydantic import ValidationError

@@ -116,28 +116,36 @@ class Assistant:
         self._linker: tuple[str | None, Linker] | None = None
         self._views: tuple[str | None, dict[str, str], set[str]] | None = None
         self.weights = composer.WEIGHTS  # the composer's weights (evals/fit_composer.py tries others)
-        self._lock = threading.Lock()
+        # the web app opens the index on a warm-up thread while the first requests may arrive: one of each object
+        self._lock = threading.RLock()
 
     @property
     def embedder(self) -> Embedder:
-        """The embedder (loaded on first use)."""
+        """The embedder the query path and ingest use (its weights load on first use)."""
         if self._embedder is None:
-            self._embedder = default_embedder(self.settings.embed_batch_size, self.settings.embedder, self.settings.onnx_cache)
+            with self._lock:
+                if self._embedder is None:
+                    self._embedder = default_embedder(self.settings.embed_batch_size, self.settings.embedder,
+                                                      self.settings.onnx_cache)
         return self._embedder
 
     @property
     def store(self) -> Store:
         """The Chroma store."""
         if self._store is None:
-            e = self.embedder
-            self._store = Store(self.settings, e.model_id, e.dim)
+            with self._lock:
+                if self._store is None:
+                    e = self.embedder
+                    self._store = Store(self.settings, e.model_id, e.dim)
         return self._store
 
     @property
     def retriever(self) -> Retriever:
         """The hybrid retriever."""
         if self._retriever is None:
-            self._retriever = Retriever(self.store, self.embedder, self.settings)
+            with self._lock:
+                if self._retriever is None:
+                    self._retriever = Retriever(self.store, self.embedder, self.settings)
         return self._retriever
 
     # -- documents ----------------------------------------------------------------------------------------------

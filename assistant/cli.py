@@ -382,6 +382,9 @@ def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, re
 @click.option("--llm", default=None)
 def serve(index, host, port, auth, share, max_upload_mb, concurrency, llm):
     """Serve the web chat (builds the index from sources/ when it is empty)."""
+    from .gradio_startup import skip_stub_regeneration
+
+    skip_stub_regeneration()  # before gradio is imported: halves its import time
     from .ui import serve as run_server
 
     s = _settings(index, host=host, port=port, auth=auth, max_upload_mb=max_upload_mb,

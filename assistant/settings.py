@@ -21,9 +21,10 @@ class Settings(BaseSettings):
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
     retriever: str = Field("hybrid", description="dense | bm25 | hybrid")
     embedder: str = Field(
-        "minilm", description="minilm | minilm-onnx-int8 (faster; built locally from the bundled weights on first use)")
+        "minilm", description="minilm (onnxruntime, exported once from the bundled weights) | minilm-torch (the same "
+                              "model and vectors on torch) | minilm-onnx-int8 (quantised: faster, needs its own index)")
     onnx_cache: Path | None = Field(
-        None, description="Folder for the minilm-onnx-int8 model built on first use; default ~/.cache/assistant/onnx.")
+        None, description="Folder for the ONNX models exported on first use; default ~/.cache/assistant/onnx.")
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per batch.")
     max_chunk_chars: int = Field(1000, ge=200, description="Longest chunk, in characters, before a section is split.")
     max_file_mb: float = Field(20.0, gt=0, description="Largest source file accepted, in MB.")

@@ -11,9 +11,11 @@ and re-run; a record with `pending` set is redone by the next ingest.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +30,39 @@ from .types import Chunk, SourceDoc
 
 SCHEMA = 1
 REBUILD_HINT = "assistant ingest --rebuild sources/"
+
+
+@contextlib.contextmanager
+def _without_override_checks():
+    """Import chromadb and create its client without the `overrides` package's class-definition checks.
+
+    chromadb marks 439 methods with @override/@overrides. For each one, when its class is defined, that package
+    finds the base classes by disassembling the bytecode of the whole defining module, then compares signatures:
+    0.2-0.3 of the ~1.3 CPU seconds of `import chromadb` on 2 cores, on every cold `assistant ask`. The checks
+    guard chromadb's own development (its test suite runs them). Here the decorators only set the `__override__`
+    marker that chromadb's EnforceOverrides classes look for; the real ones are put back afterwards, so anything
+    else imported later in the process is checked as usual."""
+    import overrides
+
+    saved = overrides.override, overrides.overrides
+
+    def mark(method=None, **_options):
+        def apply(m):
+            m.__override__ = True
+            return m
+
+        return apply(method) if method is not None else apply
+
+    overrides.override = overrides.overrides = mark
+    try:
+        yield
+    finally:
+        overrides.override, overrides.overrides = saved
+
+
+def local_index_exists(settings: Settings) -> bool:
+    """True when settings name a local index that Chroma has created (a file check: chromadb is not imported)."""
+    return not settings.chroma_host and (Path(settings.index_dir) / "chroma.sqlite3").is_file()
 
 
 def date_int(date: str) -> int:
@@ -79,6 +114,9 @@ class Store:
         self._client = None
         self._chunks = None
         self._docs = None
+        # the web app opens the index on a warm-up thread while a first request may come in: Chroma's client must
+        # be created once (two at once in one process break each other) and the collections checked once
+        self._open_lock = threading.RLock()
 
     # -- connection -------------------------------------------------------------------------------------------
     @property
@@ -90,28 +128,36 @@ class Store:
     def client(self):
         """The Chroma client (persistent under index_dir, or HTTP when ASSISTANT_CHROMA_HOST is set)."""
         if self._client is None:
-            os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            cs = ChromaSettings(anonymized_telemetry=False)
-            s = self.settings
-            try:
-                if s.chroma_host:
-                    self._client = chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=cs)
-                else:
-                    path = Path(s.index_dir)
-                    path.mkdir(parents=True, exist_ok=True)
-                    if not os.access(path, os.W_OK):
-                        raise IndexAccessError(
-                            f"Index directory {path} is not writable: fix its permissions or pass --index DIR"
-                        )
-                    self._client = chromadb.PersistentClient(path=str(path), settings=cs)
-            except IndexAccessError:
-                raise
-            except Exception as e:
-                raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
+            with self._open_lock:
+                if self._client is None:
+                    self._client = self._connect()
         return self._client
+
+    def _connect(self):
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        with _without_override_checks():
+            return self._new_client()
+
+    def _new_client(self):
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        cs = ChromaSettings(anonymized_telemetry=False)
+        s = self.settings
+        try:
+            if s.chroma_host:
+                return chromadb.HttpClient(host=s.chroma_host, port=s.chroma_port, settings=cs)
+            path = Path(s.index_dir)
+            path.mkdir(parents=True, exist_ok=True)
+            if not os.access(path, os.W_OK):
+                raise IndexAccessError(
+                    f"Index directory {path} is not writable: fix its permissions or pass --index DIR"
+                )
+            return chromadb.PersistentClient(path=str(path), settings=cs)
+        except IndexAccessError:
+            raise
+        except Exception as e:
+            raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
 
     def _stamp(self) -> dict[str, Any]:
         return {"embedder": self.embedder_id, "dim": self.dim, "chunker": CHUNKER_VERSION, "schema": SCHEMA}
@@ -127,30 +173,36 @@ class Store:
     def collections(self, create: bool = False):
         """(chunks, docs) collections; checks the build stamp and refuses a mismatched index."""
         if self._chunks is None:
-            c = self.client()
-            name = self.settings.collection
-            try:
-                if not create and not self.exists():
-                    return None, None
-                chunks = c.get_or_create_collection(
-                    name, embedding_function=None, metadata=self._stamp(),
-                    configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
-                )
-                docs = c.get_or_create_collection(
-                    f"{name}_docs", embedding_function=None, metadata={"schema": SCHEMA},
-                    configuration={"hnsw": {"space": "l2"}},
-                )
-            except Exception as e:
-                raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
-            stamp = chunks.metadata or {}
-            want = self._stamp()
-            diffs = [f"{k} {stamp.get(k)!r} (this version uses {want[k]!r})" for k in want if stamp.get(k) != want[k]]
-            if diffs:
-                raise IndexMismatchError(
-                    f"The index at {self.location} was built differently: {'; '.join(diffs)}. "
-                    f"Rebuild it with: {REBUILD_HINT}"
-                )
-            self._chunks, self._docs = chunks, docs
+            with self._open_lock:
+                if self._chunks is None:
+                    return self._open_collections(create)
+        return self._chunks, self._docs
+
+    def _open_collections(self, create: bool):
+        c = self.client()
+        name = self.settings.collection
+        try:
+            if not create and not self.exists():
+                return None, None
+            chunks = c.get_or_create_collection(
+                name, embedding_function=None, metadata=self._stamp(),
+                configuration={"hnsw": {"space": "cosine", "ef_search": 100}},
+            )
+            docs = c.get_or_create_collection(
+                f"{name}_docs", embedding_function=None, metadata={"schema": SCHEMA},
+                configuration={"hnsw": {"space": "l2"}},
+            )
+        except Exception as e:
+            raise IndexAccessError(f"Cannot open the index at {self.location}: {type(e).__name__}: {e}") from None
+        stamp = chunks.metadata or {}
+        want = self._stamp()
+        diffs = [f"{k} {stamp.get(k)!r} (this version uses {want[k]!r})" for k in want if stamp.get(k) != want[k]]
+        if diffs:
+            raise IndexMismatchError(
+                f"The index at {self.location} was built differently: {'; '.join(diffs)}. "
+                f"Rebuild it with: {REBUILD_HINT}"
+            )
+        self._chunks, self._docs = chunks, docs
         return self._chunks, self._docs
 
     def reset(self) -> None:

@@ -1,4 +1,4 @@
-"""The single-query path of the real embedder gives the same vector as the batch path (encode)."""
+"""The torch reference embedder (minilm-torch): its single-query path gives the same vector as the batch path."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def model():
-    return default_embedder()
+    return default_embedder(name="minilm-torch")
 
 
 @pytest.mark.slow

@@ -10,8 +10,9 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from ..answering import Assistant
-from ..errors import InvalidInputError
+from ..errors import AssistantError, InvalidInputError
 from ..settings import Settings
+from ..store import local_index_exists
 from .blocks import asset, build_ui, page_theme
 from .throttle import LoginThrottle, Throttle
 
@@ -41,11 +42,12 @@ def parse_auth(value) -> tuple[str, str] | None:
 
 
 def _warm_up(assistant: Assistant) -> None:
-    # Load the embedding model after the server is up, so startup stays fast and the first question does not wait.
-    try:
-        assistant.embedder.embed(["warm up"])
-    except Exception as e:  # the first question reports any real problem as a user-facing error
-        print(f"Model warm-up failed: {e}", file=sys.stderr)
+    """Open the index (building it from sources/ if it is empty) and load the embedding model; runs after the page
+    is served, so the page does not wait for it and the first question does not either (about 1 s on 2 cores,
+    most of it importing chromadb, while a user is still typing). Errors propagate to serve()."""
+    ensure_index(assistant)
+    load = getattr(assistant.embedder, "load", None)
+    load() if load is not None else assistant.embedder.embed(["warm up"])
 
 
 def launch_options(settings: Settings, share: bool, auth: tuple[str, str] | None) -> dict[str, Any]:
@@ -61,18 +63,45 @@ def launch_options(settings: Settings, share: bool, auth: tuple[str, str] | None
 
 
 def serve(settings: Settings | None = None, share: bool = False, **launch: Any) -> gr.Blocks:
-    """Start the web app (localhost by default, no share link unless asked); returns the running Blocks."""
+    """Start the web app (localhost by default, no share link unless asked); returns the running Blocks.
+
+    A local index that does not exist yet is built before the page is served (first `make run`). Otherwise the
+    page is served first and the index opens in the background; a stale or unreadable index then stops the server
+    with the same one-line error, raised from here."""
     settings = settings or Settings()
     auth = parse_auth(settings.auth)
     assistant = Assistant(settings)
-    ensure_index(assistant)
+    if not local_index_exists(settings):
+        ensure_index(assistant)
     demo = build_ui(assistant)
     demo.queue(default_concurrency_limit=settings.concurrency)
     options = {**launch_options(settings, share, auth), **launch}
     block = not options.pop("prevent_thread_lock", False)
     demo.launch(prevent_thread_lock=True, **options)
-    # only now load the model: importing torch while the server starts would slow the start down
-    threading.Thread(target=_warm_up, args=(assistant,), daemon=True, name="warm-up").start()
-    if block:
-        demo.block_thread()
+    failed: list[AssistantError] = []
+    stop = threading.Event()
+
+    def warm_up() -> None:
+        try:
+            _warm_up(assistant)
+        except AssistantError as e:
+            failed.append(e)
+            if not block:  # else serve() raises it and the caller prints it
+                print(f"Error: {e}", file=sys.stderr)
+            stop.set()
+        except Exception as e:  # the first question reports any other problem as a user-facing error
+            print(f"Warm-up failed: {type(e).__name__}: {e}", file=sys.stderr)
+
+    threading.Thread(target=warm_up, daemon=True, name="warm-up").start()
+    if block:  # as demo.block_thread(), and also until a failed warm-up stops the server
+        try:
+            while demo.is_running and not stop.wait(0.1):
+                pass
+        except KeyboardInterrupt:
+            pass
+        finally:
+            if demo.is_running:
+                demo.close()
+        if failed:
+            raise failed[0]
     return demo
