@@ -43,7 +43,7 @@ def test_gradio_imports_without_regenerating_its_stubs_and_still_builds_componen
 
 
 def test_an_existing_index_opens_after_the_page_is_served(monkeypatch, tmp_path):
-    from assistant import ui
+    from assistant.ui import server as ui
     from assistant.answering import Assistant
 
     index = tmp_path / "index"
@@ -65,7 +65,7 @@ def test_an_existing_index_opens_after_the_page_is_served(monkeypatch, tmp_path)
 
 
 def test_a_missing_index_is_built_before_the_page_is_served(monkeypatch, tmp_path):
-    from assistant import ui
+    from assistant.ui import server as ui
     from assistant.answering import Assistant
 
     src = tmp_path / "sources"
@@ -106,7 +106,7 @@ def test_app_with_a_stale_index_stops_with_the_rebuild_command(tmp_path):
 def test_the_first_answer_needs_no_model_load(real_index, tmp_path, monkeypatch):
     """When the warm-up is done, the index is open and the query-path session is loaded: a first question only
     runs them (no new session is created)."""
-    from assistant import ui
+    from assistant.ui import server as ui
     from assistant.answering import Assistant
 
     index = tmp_path / "index"
