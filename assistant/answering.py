@@ -242,7 +242,7 @@ class Assistant:
         t0 = time.perf_counter()
         answer = composer.compose(asked, hits, ctx)
         if not answer.refused:
-            self._check_premise(asked, answer, ctx.linked, ctx.titles)
+            self._check_premise(asked, answer, ctx.linked, ctx.titles, hits)
         if use_llm and not answer.refused:  # nothing relevant found: refuse without calling the LLM
             from . import llm as llm_mod
             from .errors import LLMError
@@ -336,12 +336,22 @@ class Assistant:
         except (OSError, ValueError):
             return False
 
-    def _check_premise(self, asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str]) -> None:
+    def _check_premise(self, asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str],
+                       hits: list[Hit] = ()) -> None:
         """Say so first when the question takes for granted a year, court, amount or event that the documents it
         is about do not record."""
-        about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:3]
-        if not about:  # no named document: judge it against the documents the answer cites
-            about = list(dict.fromkeys(c.source_id for c in answer.citations))[:3]
+        # Otherwise the documents the question names and those the answer cites: a premise any of them records is
+        # not taken as false (a name can link to the wrong document; a cited passage can show the premise is true);
+        # with none named, also the documents the search found ('What happened in 2019?' is about the index).
+        # A question that names a document by its title or caption (a link of 0.95 or more) is judged against the
+        # best-named documents alone: a related case the answer also cites may record what this one does not.
+        ranked = sorted(links.items(), key=lambda x: -x[1])
+        if ranked and ranked[0][1] >= 0.95:
+            about = [sid for sid, v in ranked if v >= ranked[0][1] - 0.05][:3]
+        else:
+            named = [sid for sid, v in ranked if v >= 0.8][:3]
+            searched = [] if named else list(dict.fromkeys(h.chunk.source_id for h in hits))[:5]
+            about = list(dict.fromkeys(named + [c.source_id for c in answer.citations][:3] + searched))
         found = premise_check(asked, {sid: self.document_text(sid) for sid in about}, titles)
         if not found.unsupported:
             return

@@ -24,6 +24,7 @@ from . import prompts
 from .citations import quote_in_source
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans
+from .citations import INSTRUCTION
 from .text import content_words, sentence_spans
 from .types import Answer, Citation, Hit
 
@@ -264,17 +265,23 @@ def _without(text: str, names: list[str]) -> str:
     return text
 
 
-def off_subject(q: Question, hits: list[Hit], ctx: Context) -> bool:
-    """True when no passage has the question's words other than its names (related words count): the passages
-    share only a name with it ('What is the capital of Australia?')."""
+def rest_coverage(q: Question, hits: list[Hit], ctx: Context) -> float | None:
+    """How well the best of `hits` covers the question's words other than its names (related words count);
+    None when the question has no such words ('What happened in Bartz?')."""
     name_stems = {s for m in q.mentions if m.kind not in ("quoted", "described", "provision")
                   for t in m.tokens for s in content_words(t)}
     rest = " ".join(t for t in dict.fromkeys(content_words(q.text)) if t not in name_stems and not t.isdigit())
     terms = term_weights(rest, ctx.stats.idf, ctx.profile.related)
-    if not terms:
-        return False
-    best = max(coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits)
-    return best < 0.05  # nothing at all: a related word or one rare word of the question is enough to go on
+    if not terms or not hits:
+        return None
+    return max(coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits)
+
+
+def off_subject(q: Question, hits: list[Hit], ctx: Context) -> bool:
+    """True when no passage has the question's words other than its names (related words count): the passages
+    share only a name with it ('What is the capital of Australia?')."""
+    best = rest_coverage(q, hits, ctx)
+    return best is not None and best < 0.05  # nothing at all: a related word or one rare word is enough to go on
 
 
 def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
@@ -282,7 +289,8 @@ def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
     out = []
     for m in q.mentions:
         stems = [s for t in m.tokens for s in content_words(t)]
-        if m.text not in q.resolved and stems and all(stats.df(s) == 0 for s in stems):
+        # no passage has the whole name ('Google v. Oracle' where only Google is indexed)
+        if m.text not in q.resolved and stems and not stats.sources_with(stems):
             out.append(m.text)
     return out
 
@@ -296,9 +304,15 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     probe = f"{ctx.history_question} {q.text}".strip() if ctx.history_question else q.text
     best_sim, best_cov = relevance(probe, hits, ctx.stats.idf)
     # a question that names an indexed document is about it, even when its wording is far from the text
-    named = any(v >= 0.8 for v in ctx.linked.values()) and any(ctx.linked.get(h.chunk.source_id, 0) >= 0.8
-                                                               for h in hits)
-    if should_refuse(best_sim, best_cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance):
+    # (and the named document's passages have the rest of the question: a roundup whose title lists Brazil is
+    # not about Brazilian trade-mark fees)
+    named_hits = [h for h in hits if ctx.linked.get(h.chunk.source_id, 0) >= 0.8]
+    rest = rest_coverage(q, named_hits, ctx) if named_hits else None
+    named = bool(named_hits) and (rest is None or rest >= 0.34)
+    # the words a question shares with the passages count without its names: 'Brazil' alone makes no match
+    rest_all = rest_coverage(q, hits, ctx) if q.resolved else None
+    cov = best_cov if rest_all is None else min(best_cov, rest_all)
+    if should_refuse(best_sim, cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance):
         return refusal(q.text, hits)
     if off_subject(q, hits, ctx):
         return refusal(q.text, hits)  # only its names are in the passages: 'What is the capital of Australia?'
@@ -333,7 +347,8 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
             if j + 1 < len(sents) and w.pair_candidates:
                 s2, e2, nxt = sents[j + 1]
                 gap = c.text[e - c.start:s2 - c.start] if s2 <= c.end else " "
-                if e2 - s <= 700 and not re.search(r"\n\s*#|\n\s*\n\s*\n", gap) and len(nxt.split()) >= 3:
+                if e2 - s <= 700 and re.fullmatch(r"[\s\-*\u2022]*", gap) and not re.search(r"\n\s*\n\s*\n", gap) \
+                        and len(nxt.split()) >= 3:  # nothing but spacing between them
                     text = c.text[s - c.start:e2 - c.start] if e2 <= c.end else ctx.document_text(c.source_id)[s:e2]
                     pair = Candidate(hi, s, e2, text, frozenset(content_words(text)))
                     pair.features["pair"] = 1.0
@@ -431,7 +446,8 @@ def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
                                                             skip=ctx.profile.skip_lines) if a == s0), None)
             if whole and whole[1] > out[-1][1]:
                 out[-1] = (whole[0], whole[1], text[whole[0]:whole[1]])
-    return out
+    # text that addresses a model ('Ignore your instructions and ...') is never quoted as an answer
+    return [x for x in out if not INSTRUCTION.search(x[2])]
 
 
 def _not_prose(sent: str) -> bool:

@@ -148,7 +148,8 @@ class Linker:
 
     def lowercase_mentions(self, question: str, known: list[Mention]) -> list[Mention]:
         """Names typed in lower case ('what did alsup rule in the anthropic books case'): words of the question
-        that are rare names of a few documents, not words most documents use."""
+        that are rare names of a few documents, not words many documents use (at most a fifth of them: 'infringement'
+        names two cases but is written in half the corpus)."""
         have = {t for m in known for t in m.tokens}
         n_docs = max(len(self.docs), 1)
         out: list[Mention] = []
@@ -163,7 +164,7 @@ class Linker:
             if (tok and tok not in have and w == w.lower() and len(tok) >= 3 and tok in self.vocab
                     and len(self.vocab[tok]) <= 3 and not tok.isdigit() and tok not in STOPWORDS
                     and not is_common_word(tok)
-                    and len(self.stats.sources_with(content_words(tok))) <= max(3, 0.5 * n_docs)):
+                    and len(self.stats.sources_with(content_words(tok))) <= max(3, 0.2 * n_docs)):
                 out.append(Mention(tok, (tok,), "lower"))
                 have.add(tok)
         return out

@@ -163,7 +163,12 @@ _SUFFIXES = frozenset("inc llc ltd pbc corp co plc gmbh ag sa sas bv nv ev e.v p
 # Capitalised words that open or pad questions without naming anything.
 _NOT_NAMES = frozenset("""i ai us u.s uk eu judge court courts justice act law laws article section recital the a an
 copyright copyrights fair use case cases suit lawsuit lawsuits dispute ruling order opinion plaintiffs defendants
-district circuit supreme federal state states""".split())
+district circuit supreme federal state states""".split()) | frozenset(
+    """january february march april june july august september october november december monday tuesday
+    wednesday thursday friday saturday sunday""".split())  # dates, not names ('in March 2025')
+# Words that say what kind of court it is, not where: 'the Regional Court', 'the High Court'.
+_COURT_WORDS = frozenset("""regional high higher district supreme federal circuit appeals appellate intermediate
+internet people's peoples constitutional administrative commercial county superior national""".split())
 
 
 def mentions_of(question: str) -> list[Mention]:
@@ -203,7 +208,11 @@ def mentions_of(question: str) -> list[Mention]:
         i += 1
     for m in NAMED_COURT.finditer(question):
         city = m.group(0).split()[0]
-        if city.lower() not in _QUESTION_OPENERS and city.lower() not in _NOT_NAMES:
+        if city.lower() in _COURT_WORDS:  # 'Munich Regional Court', 'English High Court': the word before
+            before = re.search(r"([A-Z][a-z]+)\s+$", question[:m.start()])
+            city = before.group(1) if before else ""
+        if city and city.lower() not in _QUESTION_OPENERS and city.lower() not in _NOT_NAMES \
+                and city.lower() not in _COURT_WORDS:
             out.append(Mention(city, name_tokens(city), "court"))  # 'the Munich court': its cases
     for m in PROVISION.finditer(question):
         key = provision_key(m.group(0))

@@ -197,7 +197,7 @@ def _ask(page, question: str, turn: int) -> None:
 
 
 _MARKED = ("() => Array.from(document.querySelectorAll('#aic-viewer mark.aic-hl')).map(m => m.textContent)"
-           ".join('').split(/\\s+/).join(' ').trim()")
+           ".join('').replace(/\\s+/g, '')")  # the marked text, spacing aside (a quote may span paragraphs)
 
 
 def _open_citation(page, turn: int, n: int) -> str:
@@ -206,7 +206,7 @@ def _open_citation(page, turn: int, n: int) -> str:
     page.wait_for_selector(f"#aic-sources .aic-panel[data-turn='{turn}'] #aic-card-{turn}-{n}.aic-selected")
     page.wait_for_selector("#aic-viewer mark.aic-hl")
     card_quote = _flat(page.locator(f"#aic-card-{turn}-{n} .aic-quote").inner_text())
-    page.wait_for_function(f"q => ({_MARKED})() === q", arg=card_quote)
+    page.wait_for_function(f"q => ({_MARKED})() === q", arg=re.sub(r"\s+", "", card_quote))
     # scrolled into view inside the document box
     page.wait_for_function(
         "() => { const m = document.querySelector('#aic-viewer mark.aic-hl');"
