@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+from filelock import FileLock
 
 from .embedding import MODEL_ID as TORCH_MODEL_ID
 from .errors import AssistantError
@@ -193,7 +194,7 @@ def build_model(model_dir: Path, target: Path, precision: str) -> Path:
         return target
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        lock = _FileLock(target.with_name(target.name + ".lock"))
+        lock = FileLock(str(target.with_name(target.name + ".lock")))  # an OS lock, on every platform
         with _BUILD_LOCK, lock:
             if target.exists():  # another process finished while we waited
                 return target
@@ -249,31 +250,6 @@ def _remove_stale_builds(folder: Path, age_s: float = 3600.0) -> None:
                 shutil.rmtree(d, ignore_errors=True)
         except OSError:
             pass
-
-
-class _FileLock:
-    """An exclusive flock on a side file (POSIX); elsewhere a no-op, the atomic rename still protects readers."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
-
-    def __enter__(self):
-        try:
-            import fcntl
-        except ImportError:
-            return self
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        fcntl.flock(self._fd, fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if self._fd is not None:
-            import fcntl
-
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
 
 
 class OnnxMiniLMEmbedder:
