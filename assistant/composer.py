@@ -304,11 +304,12 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     probe = f"{ctx.history_question} {q.text}".strip() if ctx.history_question else q.text
     best_sim, best_cov = relevance(probe, hits, ctx.stats.idf)
     # a question that names an indexed document is about it, even when its wording is far from the text
-    # (and the named document's passages have the rest of the question: a roundup whose title lists Brazil is
-    # not about Brazilian trade-mark fees)
+    # (if its passages have the rest of the question, or some of it and are clearly close in meaning: a roundup
+    # whose title lists Brazil, close only by that name, is not about Brazilian trade-mark fees)
     named_hits = [h for h in hits if ctx.linked.get(h.chunk.source_id, 0) >= 0.8]
     rest = rest_coverage(q, named_hits, ctx) if named_hits else None
-    named = bool(named_hits) and (rest is None or rest >= 0.34)
+    named = bool(named_hits) and (rest is None or rest >= 0.34
+                                  or (best_sim >= ctx.min_relevance + 0.10 and rest >= 0.10))
     # the words a question shares with the passages count without its names: 'Brazil' alone makes no match
     rest_all = rest_coverage(q, hits, ctx) if q.resolved else None
     cov = best_cov if rest_all is None else min(best_cov, rest_all)
