@@ -454,7 +454,9 @@ def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
 def _not_prose(sent: str) -> bool:
     """A caption or heading line rather than a sentence: mostly capitals, or no lower-case word at all."""
     letters = re.sub(r"[^A-Za-z]", "", sent)
-    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters)
+    # ('O'CONNOR, J., delivered the opinion of the Court, in which REHNQUIST, C. J., ... joined' is a sentence)
+    return bool(letters) and sum(ch.isupper() for ch in letters) > 0.6 * len(letters) \
+        and len(re.findall(r"\b[a-z]{3,}\b", sent)) < 3
 
 
 def defined_terms(q: Question) -> list[str]:

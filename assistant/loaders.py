@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import LoadError
-from .text import http_url
+from .text import OPEN_ENDING, http_url
 from .types import SourceDoc
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
@@ -483,7 +483,8 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
             continue
         if parts:
             # a sentence running onto the next page stays one sentence: join mid-sentence page breaks by one line
-            sep = "\n\n" if re.search(r"[.!?:;\"\u201d)\]]\s*$", parts[-1]) else "\n"
+            ended = re.search(r"[.!?:;\"\u201d)\]]\s*$", parts[-1]) and not OPEN_ENDING.search(parts[-1][-40:])
+            sep = "\n\n" if ended else "\n"
             parts.append(sep)
             offset += len(sep)
         pages.append((i, offset, offset + len(t)))

@@ -29,6 +29,12 @@ STOPWORDS = frozenset(
 )
 
 
+# A line or page ending in one of these has not ended its sentence ('International News Service v.' / 'Associated
+# Press', 'Case No.' / '12-345'): legal text wraps inside citations.
+OPEN_ENDING = re.compile(r"(?:^|[\s(\[\u201c\"])(?:v|vs|No|Nos|no|Mr|Mrs|Ms|Dr|Art|Arts|Sec|Cf|cf|pp?|para|ch|"
+                         r"e\.g|i\.e)\.\s*$")
+
+
 def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Units that sentences never cross: list items, headings and paragraphs; lines wrapped mid-sentence
     (as in PDFs and hard-wrapped text) are joined back into one unit. Rules, table rows and lines starting
@@ -43,11 +49,10 @@ def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list
         if not stripped or _HEADING.match(body) or stripped.startswith(("---", "|", "___") + skip):
             prev_body = ""
             continue
-        continues = (
-            units and prev_body and not _BULLET.match(body)
-            and not prev_body.rstrip().endswith((".", "!", "?", ":", ";", '"', "\u201d"))
-            and (stripped[0].islower() or stripped[0].isdigit() or len(prev_body.strip()) >= 60)
-        )
+        open_end = bool(prev_body) and OPEN_ENDING.search(prev_body) is not None
+        continues = units and prev_body and not _BULLET.match(body) and (open_end or (
+            not prev_body.rstrip().endswith((".", "!", "?", ":", ";", '"', "\u201d"))
+            and (stripped[0].islower() or stripped[0].isdigit() or len(prev_body.strip()) >= 60)))
         if continues:
             units[-1][1] = line_start + len(body)
         else:

@@ -119,7 +119,7 @@ def test_the_first_answer_needs_no_model_load(real_index, tmp_path, monkeypatch)
         a = made[0]
         assert a._retriever is not None and a.retriever.docs
         sessions = dict(a.embedder._sessions)
-        assert list(sessions) == [1]  # the single-thread query session
+        assert 1 in sessions  # the single-thread query session (an ingest earlier in this process adds another)
         assert not a.ask("What did Getty Images claim against Stability AI?").refused
         assert a.embedder._sessions == sessions
     finally:
