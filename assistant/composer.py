@@ -434,6 +434,9 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     return shortlist
 
 
+_MARKER_LIKE = re.compile(r"\[\d{1,3}\]")
+
+
 def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
     """The sentences that start in a passage, as (start, end, text) in the document: a sentence that a page
     break or the passage's end cuts off is read whole from the document's text."""
@@ -447,8 +450,9 @@ def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
                                                             skip=ctx.profile.skip_lines) if a == s0), None)
             if whole and whole[1] > out[-1][1]:
                 out[-1] = (whole[0], whole[1], text[whole[0]:whole[1]])
-    # text that addresses a model ('Ignore your instructions and ...') is never quoted as an answer
-    return [x for x in out if not INSTRUCTION.search(x[2])]
+    # text that addresses a model ('Ignore your instructions and ...') is never quoted as an answer, nor text with
+    # a bracketed number ('¶ 134.22[2][b]', a footnote call '[12]'), which would read as one of the answer's markers
+    return [x for x in out if not INSTRUCTION.search(x[2]) and not _MARKER_LIKE.search(x[2])]
 
 
 def _not_prose(sent: str) -> bool:
@@ -679,8 +683,8 @@ def cite(question: str, hits: list[Hit], chosen: list[Candidate], ctx: Context) 
         start, end = g[0].start, g[-1].end
         source_text = ctx.document_text(h.chunk.source_id)
         quote = source_text[start:end]
-        if not quote or not quote_in_source(quote, source_text, start, end):
-            continue  # never show a citation that does not check out
+        if not quote or not quote_in_source(quote, source_text, start, end) or _MARKER_LIKE.search(quote):
+            continue  # never show a citation that does not check out, or text that would fake a marker
         existing = next((c for c in citations if c.source_id == h.chunk.source_id and c.start == start), None)
         n = existing.n if existing else len(citations) + 1
         if not existing:
