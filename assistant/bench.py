@@ -248,7 +248,12 @@ def candidate_sentences(hits, limit: int = 30) -> list[str]:
 
 
 def _serve_round(a, qs: list[str], retriever: str, batches: list[list[str]]) -> dict:
-    """One pass over the questions: ask() per stage, then the composer-shaped sentence batch of each question."""
+    """One pass over the questions: ask() per stage, then the composer-shaped sentence batch of each question.
+    The composer's sentence-vector cache starts empty in each pass, so the passes compare (a second pass over the
+    same questions would find every sentence embedded already)."""
+    from .composer import SENTENCE_VECTORS
+
+    SENTENCE_VECTORS.clear()
     stages: dict[str, list[float]] = {}
     batch_ms: list[float] = []
     load0 = _load()

@@ -36,6 +36,8 @@ class LexicalStats(Protocol):
 
     def df(self, term: str) -> int: ...
 
+    def sources_with(self, terms) -> dict[str, int]: ...  # documents whose passages have all the terms
+
 
 # -- answer shapes: what a sentence that answers each intent looks like ---------------------------------------------
 _MONTHS = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
@@ -197,6 +199,10 @@ class _VectorCache:
         self.size = size
         self._d: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._d.clear()
 
     def get_many(self, texts: list[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
         owner = getattr(embed, "__self__", embed)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability_support import CORPUS, assert_one_line_error, cli, opened, snapshot, assert_served_consistently
+from reliability_support import CORPUS, cli, opened, snapshot, assert_served_consistently
 
 GOOD = CORPUS / "bartz-mini.md"
 
