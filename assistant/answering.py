@@ -6,12 +6,12 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from . import composer, prompts
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError
+from .indexing import record_origin
 from .linking import (
     Link,
     Linker,
@@ -253,8 +253,6 @@ class Assistant:
                 answer.question = q
             except LLMError as e:
                 answer.notice = prompts.LLM_FALLBACK_NOTICE.format(reason=str(e))
-        from .indexing import record_origin
-
         for c in answer.citations:  # from the registry, so every answerer's citations show it
             c.origin = record_origin(self.retriever.docs.get(c.source_id), self.settings)
         timings["answer"] = time.perf_counter() - t0
@@ -321,30 +319,21 @@ class Assistant:
         if self._views is None or self._views[0] != sig:
             docs = self.retriever.docs
             self._views = (sig, {sid: d.get("title", "") for sid, d in docs.items()},
+                           # the shipped corpus was written by us from public reporting: a summary of a statute
+                           # or ruling, never its text (a user's own copy of the text is the primary document)
                            {sid for sid, d in docs.items() if d.get("doc_type") in PROFILE.primary_types
-                            and not self._is_summary(d)})
+                            and record_origin(d, self.settings) != "corpus"})
         return self._views[1], self._views[2]
-
-    def _is_summary(self, record: dict) -> bool:
-        """True for the shipped corpus's documents: written by us from public reporting, so a summary of a
-        statute or ruling, never its text (a user's own copy of the text is the primary document)."""
-        path = str(record.get("path") or "")
-        if not path:
-            return False
-        try:
-            return Path(path).resolve().is_relative_to(Path(self.settings.sources_dir).resolve())
-        except (OSError, ValueError):
-            return False
 
     def _check_premise(self, asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str],
                        hits: list[Hit] = ()) -> None:
         """Say so first when the question takes for granted a year, court, amount or event that the documents it
         is about do not record."""
+        # A question that names a document by its title or caption (a link of 0.95 or more) is judged against the
+        # best-named documents alone: a related case the answer also cites may record what this one does not.
         # Otherwise the documents the question names and those the answer cites: a premise any of them records is
         # not taken as false (a name can link to the wrong document; a cited passage can show the premise is true);
         # with none named, also the documents the search found ('What happened in 2019?' is about the index).
-        # A question that names a document by its title or caption (a link of 0.95 or more) is judged against the
-        # best-named documents alone: a related case the answer also cites may record what this one does not.
         ranked = sorted(links.items(), key=lambda x: -x[1])
         if ranked and ranked[0][1] >= 0.95:
             about = [sid for sid, v in ranked if v >= ranked[0][1] - 0.05][:3]

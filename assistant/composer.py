@@ -21,10 +21,9 @@ from typing import Any, Protocol
 import numpy as np
 
 from . import prompts
-from .citations import quote_in_source
+from .citations import INSTRUCTION, quote_in_source
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans
-from .citations import INSTRUCTION
 from .text import content_words, sentence_spans
 from .types import Answer, Citation, Hit
 
@@ -271,23 +270,16 @@ def _without(text: str, names: list[str]) -> str:
     return text
 
 
-def rest_coverage(q: Question, hits: list[Hit], ctx: Context) -> float | None:
-    """How well the best of `hits` covers the question's words other than its names (related words count);
-    None when the question has no such words ('What happened in Bartz?')."""
+def _rest_coverages(q: Question, hits: list[Hit], ctx: Context) -> list[float] | None:
+    """How well each hit covers the question's words other than its names (related words count); None when the
+    question has no such words ('What happened in Bartz?')."""
     name_stems = {s for m in q.mentions if m.kind not in ("quoted", "described", "provision")
                   for t in m.tokens for s in content_words(t)}
     rest = " ".join(t for t in dict.fromkeys(content_words(q.text)) if t not in name_stems and not t.isdigit())
     terms = term_weights(rest, ctx.stats.idf, ctx.profile.related)
-    if not terms or not hits:
+    if not terms:
         return None
-    return max(coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits)
-
-
-def off_subject(q: Question, hits: list[Hit], ctx: Context) -> bool:
-    """True when no passage has the question's words other than its names (related words count): the passages
-    share only a name with it ('What is the capital of Australia?')."""
-    best = rest_coverage(q, hits, ctx)
-    return best is not None and best < 0.05  # nothing at all: a related word or one rare word is enough to go on
+    return [coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits]
 
 
 def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
@@ -312,16 +304,18 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     # a question that names an indexed document is about it, even when its wording is far from the text
     # (if its passages have the rest of the question, or some of it and are clearly close in meaning: a roundup
     # whose title lists Brazil, close only by that name, is not about Brazilian trade-mark fees)
-    named_hits = [h for h in hits if ctx.linked.get(h.chunk.source_id, 0) >= 0.8]
-    rest = rest_coverage(q, named_hits, ctx) if named_hits else None
-    named = bool(named_hits) and (rest is None or rest >= 0.34
-                                  or (best_sim >= ctx.min_relevance + 0.10 and rest >= 0.10))
+    covs = _rest_coverages(q, hits, ctx)  # per hit; None when the question is all names
+    rest_all = max(covs) if covs else None
+    of_named = [ctx.linked.get(h.chunk.source_id, 0) >= 0.8 for h in hits]
+    named_covs = [v for v, is_named in zip(covs or (), of_named) if is_named]
+    rest = max(named_covs) if named_covs else None
+    named = any(of_named) and (rest is None or rest >= 0.34
+                               or (best_sim >= ctx.min_relevance + 0.10 and rest >= 0.10))
     # the words a question shares with the passages count without its names: 'Brazil' alone makes no match
-    rest_all = rest_coverage(q, hits, ctx) if q.resolved else None
-    cov = best_cov if rest_all is None else min(best_cov, rest_all)
+    cov = best_cov if rest_all is None or not q.resolved else min(best_cov, rest_all)
     if should_refuse(best_sim, cov, ctx.min_relevance) and not (named and best_sim >= ctx.min_relevance):
         return refusal(q.text, hits)
-    if off_subject(q, hits, ctx):
+    if rest_all is not None and rest_all < 0.05:  # nothing at all: a related word or one rare word is enough
         return refusal(q.text, hits)  # only its names are in the passages: 'What is the capital of Australia?'
     unknown = unknown_names(q, ctx.stats)
     if unknown and not named:
@@ -407,7 +401,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         if "court" in q.intents and court_spans(cand.text):
             f["shape_court"] = 1.0
         if "define" in q.intents and q_phrases and _defines(cand.text, q_phrases):
-            f["shape_define"] = 1.0 + 1.0  # "'illegal content' means ...": the definition of the very term asked
+            f["shape_define"] = 2.0  # "'illegal content' means ...": the definition of the very term asked
         new_terms = cand.terms - set(terms)
         f["novelty"] = min(1.0, len(new_terms) / max(len(cand.terms), 1))
         f["section"] = 1.0 if any(prof.section_matches(i, c.section) for i in q.intents) else 0.0
@@ -563,15 +557,21 @@ def _sides(q: Question) -> list[Callable[[str], bool]]:
         if m.kind == "provision":
             num = re.sub(r"^\D+", "", m.tokens[0])
             if num:
-                tests.append(lambda t, n=num: re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", t) is not None)
+                tests.append(_has_number(num))
         elif m.kind not in ("court",):
             stems = {s for tok in m.tokens for s in content_words(tok)}
             if stems:
                 tests.append(lambda t, st=stems: st <= set(content_words(t)))
     for n in re.findall(r"(?<![\w.])\d{3,4}[a-z]?(?![\w.])", q.text):
         if not re.fullmatch(r"(?:19|20)\d\d", n):
-            tests.append(lambda t, n=n: re.search(rf"(?<![\d.]){re.escape(n)}(?!\d)", t) is not None)
+            tests.append(_has_number(n))
     return tests[:4] if len(tests) >= 2 else []
+
+
+def _has_number(n: str) -> Callable[[str], bool]:
+    """A test for the number n written on its own ('1202', not '11202' or '1202.5')."""
+    rx = re.compile(rf"(?<![\d.]){re.escape(n)}(?!\d)")
+    return lambda t: rx.search(t) is not None
 
 
 def _asks_two_things(question: str) -> bool:
