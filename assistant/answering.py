@@ -6,6 +6,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from . import composer, prompts
@@ -24,6 +25,7 @@ from .premise import check as premise_check
 from .profile import ACTIVE as PROFILE
 from .query import Question, provision_key, read_question
 from .retrieval import Retriever
+from .sentence_vectors import SentenceVectors
 from .settings import Settings
 from .store import Store
 from .text import content_words, words
@@ -112,6 +114,7 @@ class Assistant:
         self._embedder = embedder
         self._store: Store | None = None
         self._retriever: Retriever | None = None
+        self._sentences: SentenceVectors | None = None
         self._texts: dict[tuple[str, str], str] = {}
         self._linker: tuple[str | None, Linker] | None = None
         self._views: tuple[str | None, dict[str, str], set[str]] | None = None
@@ -147,6 +150,21 @@ class Assistant:
                 if self._retriever is None:
                     self._retriever = Retriever(self.store, self.embedder, self.settings)
         return self._retriever
+
+    def load_embedder(self) -> None:
+        """Load the query path's model now (~0.4 s), e.g. on a thread while the index opens."""
+        load = getattr(self.embedder, "load", None)
+        load() if load is not None else self.embedder.embed(["warm up"])
+
+    @property
+    def sentences(self) -> SentenceVectors:
+        """The quotable sentences' vectors, made at ingest (assistant/sentence_vectors.py)."""
+        if self._sentences is None:
+            with self._lock:
+                if self._sentences is None:
+                    e = self.embedder
+                    self._sentences = SentenceVectors(Path(self.settings.index_dir), e.model_id, e.embed)
+        return self._sentences
 
     # -- documents ----------------------------------------------------------------------------------------------
     def ingest(self, paths, *, origin: str = "cli", replace: bool = False, actor: str | None = None,
@@ -184,6 +202,7 @@ class Assistant:
             n = self.store.remove_document(source_id)
             self.retriever.document_removed(source_id)
             self.retriever.save_cache()
+            self.sentences.remove(source_id)
             marker.unlink(missing_ok=True)
         return n
 
@@ -277,7 +296,7 @@ class Assistant:
         said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
         titles, primary = self._doc_views()
         ctx = composer.Context(
-            stats=self.retriever.bm25, document_text=self.document_text, embed=self.embedder.embed,
+            stats=self.retriever.bm25, document_text=self.document_text, embed=self.sentences.embed,
             query_vector=qv, linked=links, titles=titles, primary=primary, history_question=prev,
             already_said=said, min_relevance=self.settings.min_relevance, empty_index=not self.retriever.docs,
             profile=PROFILE, weights=self.weights,

@@ -1,7 +1,6 @@
 """Benchmark: prints figures, asserts nothing. Cold start (CLI first answer, web page, first web answer), warm ask
-p50/p95/p99 per stage on a quiet machine and with one core kept busy by a process the bench starts itself, the
-answer composer's shape of call (one batch of ~30 candidate sentences), ingest and re-ingest against the raw
-embedder, memory, LlamaIndex's default pipeline against ours on the same questions in the same process, and the
+p50/p95/p99 per stage on a quiet machine and with one core kept busy by a process the bench starts itself, ingest
+and re-ingest against the raw embedder, memory, LlamaIndex's default pipeline against ours on the same questions in the same process, and the
 embedders (ONNX fp32 default, torch reference, ONNX int8) against each other. Ends with a summary table.
 
     assistant bench                                 # starter corpus + 10k chunks (~20 min on 2 cores)
@@ -38,6 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .composer import SENTENCE_VECTORS, quotable_texts
 from .embedding import embed_query
 from .evaluation import _rank
 
@@ -204,16 +204,22 @@ def child_ingest(args) -> dict:
            "chunks_per_s": report.chunks / total if total else 0.0, "failed": len(report.failed),
            "load": [load0, _load()]}
     out["embedder_share"] = report.embed_seconds / total if total else 0.0  # the rest is the pipeline's own work
+    out["sentences"] = report.sentences
     if not args.hashed:
         files = sorted(Path(args.folder).rglob("*.md"))
-        chunks = [c for f in files for c in chunk_document(load_path(f, Path(args.folder)))]
+        docs = [load_path(f, Path(args.folder)) for f in files]
+        text_of = {d.source_id: d.text for d in docs}
+        chunks = [c for d in docs for c in chunk_document(d)]
         sample = chunks if len(chunks) <= args.raw_sample else random.Random(1).sample(chunks, args.raw_sample)
-        # the raw embedder on the same chunks, timed just before and just after the ingest would be best; after
-        # is what we can do, twice, on two halves, so one busy moment on a shared machine moves it less
+        # the raw embedder on the same work (the chunks, then the sentences answers may quote from them, which
+        # ingest embeds too), timed just after the ingest, twice, on two halves, so one busy moment on a shared
+        # machine moves it less
         rates = []
         for part in (sample[0::2], sample[1::2]):
+            sents = list(dict.fromkeys(t for c in part for t in quotable_texts(c, lambda sid: text_of[sid])))
             t0 = time.perf_counter()
             a.embedder.embed([c.embed_text() for c in part])
+            a.embedder.embed(sents)
             rates.append(len(part) / (time.perf_counter() - t0))
         out["raw_chunks_per_s"] = max(rates)
         out["ratio"] = out["chunks_per_s"] / out["raw_chunks_per_s"]
@@ -233,65 +239,40 @@ def _questions(n: int) -> list[str]:
     return (qs * (n // max(len(qs), 1) + 1))[:n]
 
 
-def candidate_sentences(hits, limit: int = 30) -> list[str]:
-    """The sentences an answer composer weighs for a question: those of its hits, in hit order, up to `limit`."""
-    from .text import sentence_spans
-
-    out: list[str] = []
-    for h in hits:
-        text = h.chunk.text
-        for s, e in sentence_spans(text):
-            sent = text[s:e].strip()
-            if len(sent.split()) >= 4 and sent not in out:
-                out.append(sent)
-    return out[:limit]
-
-
-def _serve_round(a, qs: list[str], retriever: str, batches: list[list[str]]) -> dict:
-    """One pass over the questions: ask() per stage, then the composer-shaped sentence batch of each question.
-    The composer's sentence-vector cache starts empty in each pass, so the passes compare (a second pass over the
-    same questions would find every sentence embedded already)."""
-    from .composer import SENTENCE_VECTORS
-
+def _serve_round(a, qs: list[str], retriever: str) -> dict:
+    """One pass over the questions: ask() per stage. The composer's in-memory sentence-vector cache starts empty
+    in each pass, so every pass reads the candidates' vectors from the index's sentence table (or, for a sentence
+    ingest did not store, embeds it: counted as `embedded_late`)."""
     SENTENCE_VECTORS.clear()
     stages: dict[str, list[float]] = {}
-    batch_ms: list[float] = []
     load0 = _load()
-    for q, sents in zip(qs, batches):
+    looked, late = a.sentences.looked_up, a.sentences.embedded_late
+    for q in qs:
         ans = a.ask(q, retriever=retriever)
         for k, v in ans.timings.items():
             stages.setdefault(k, []).append(v * 1000)
-        t = time.perf_counter()
-        a.embedder.embed(sents)
-        batch_ms.append((time.perf_counter() - t) * 1000)
-    return {"stages_ms": {k: _percentiles(v) for k, v in stages.items()}, "sentence_batch_ms": _percentiles(batch_ms),
-            "load": [load0, _load()]}
+    return {"stages_ms": {k: _percentiles(v) for k, v in stages.items()}, "load": [load0, _load()],
+            "sentences_looked_up": a.sentences.looked_up - looked, "embedded_late": a.sentences.embedded_late - late}
 
 
 def child_serve(args) -> dict:
     """Open an index as the server does and answer questions warm, on a quiet machine and then with one core
-    busy; per-stage latency percentiles, the composer-shaped sentence batch, memory."""
+    busy; per-stage latency percentiles, memory."""
     t0 = time.perf_counter()
     a = _assistant(Path(args.index), args.hashed)
     a.retriever.refresh(force=True)
     ready = time.perf_counter() - t0
     t0 = time.perf_counter()
-    load = getattr(a.embedder, "load", None)
-    load() if load is not None else a.embedder.embed(["warm up"])
+    a.load_embedder()
     model = time.perf_counter() - t0
     qs = _questions(args.questions)
-    batches = [candidate_sentences(a.retriever.search(q, k=8)) for q in qs]
-    for q, b in list(zip(qs, batches))[:5]:
+    for q in qs[:5]:
         a.ask(q)
-        a.embedder.embed(b)
-    quiet = _serve_round(a, qs, args.retriever, batches)
+    quiet = _serve_round(a, qs, args.retriever)
     with one_core_busy():
-        busy = _serve_round(a, qs, args.retriever, batches)
-    sizes = [len(b) for b in batches]
-    words = [len(s.split()) for b in batches for s in b]
+        busy = _serve_round(a, qs, args.retriever)
     return {"open_seconds": ready, "model_seconds": model, "questions": len(qs), "quiet": quiet, "busy": busy,
-            "stages_ms": quiet["stages_ms"], "sentences_per_batch": statistics.fmean(sizes),
-            "words_per_sentence": statistics.fmean(words) if words else 0.0, "peak_rss_mb": _peak_rss_mb()}
+            "stages_ms": quiet["stages_ms"], "peak_rss_mb": _peak_rss_mb()}
 
 
 def _percentiles(v: list[float]) -> dict[str, float]:
@@ -667,15 +648,15 @@ def print_run(label: str, hashed: bool, ing: dict, srv: dict) -> None:
     print(f"| load the query model | {srv['model_seconds']:.2f} s |")
     print(f"| peak memory, serving | {srv['peak_rss_mb']:.0f} MiB |")
     print()
+    q = srv["quiet"]
     print(f"warm ask over {srv['questions']} questions, ms (p50 / p95 / p99); 'busy': another process keeps one core "
-          f"busy. Sentence batch: the {srv['sentences_per_batch']:.0f} candidate sentences of each question's top 8 "
-          f"hits (mean {srv['words_per_sentence']:.0f} words) in one embed() call, as the answer composer makes it.\n")
+          f"busy. 'answer' includes reading the candidate sentences' vectors ({q['sentences_looked_up']:,} looked up, "
+          f"{q['embedded_late']:,} of them embedded at question time because ingest had not stored them).\n")
     print(f"| stage | quiet (load {srv['quiet']['load'][0]}) | one core busy (load {srv['busy']['load'][0]}) |\n"
           "|---|---|---|")
     for stage in ("embed_query", "dense", "bm25", "fusion", "answer", "total"):
         quiet, busy = srv["quiet"]["stages_ms"].get(stage), srv["busy"]["stages_ms"].get(stage)
         print(f"| {stage} | {_ppp(quiet)} | {_ppp(busy)} |")
-    print(f"| sentence batch | {_ppp(srv['quiet']['sentence_batch_ms'])} | {_ppp(srv['busy']['sentence_batch_ms'])} |")
     print()
 
 
@@ -765,8 +746,8 @@ def print_summary(r: dict) -> None:
         f"{x['serve']['quiet']['stages_ms']['embed_query']['p95']:.1f}; "
         f"{x['serve']['busy']['stages_ms']['embed_query']['p50']:.1f} / "
         f"{x['serve']['busy']['stages_ms']['embed_query']['p95']:.1f}"))
-    row("~30-sentence batch p50 / p95 ms, quiet / busy", lambda x: (
-        f"{_pp(x['serve']['quiet']['sentence_batch_ms'])}; {_pp(x['serve']['busy']['sentence_batch_ms'])}"))
+    row("candidate sentences embedded at question time", lambda x: (
+        f"{x['serve']['quiet']['embedded_late']:,} of {x['serve']['quiet']['sentences_looked_up']:,}"))
     row("ingest / raw embedder (share of ingest time in the embedder)", lambda x: (
         f"{x['ingest']['ratio']:.2f} ({x['ingest']['chunks_per_s']:.1f} / {x['ingest']['raw_chunks_per_s']:.1f} "
         f"chunks/s; {x['ingest']['embedder_share']:.2f})"))

@@ -14,7 +14,7 @@ import math
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any, Protocol
 
@@ -25,7 +25,7 @@ from .citations import INSTRUCTION, quote_in_source
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans
 from .text import content_words, sentence_spans
-from .types import Answer, Citation, Hit
+from .types import Answer, Chunk, Citation, Hit
 
 
 class LexicalStats(Protocol):
@@ -337,23 +337,17 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     seen: set[tuple[str, int]] = set()
     for hi, h in enumerate(hits):
         c = h.chunk
-        sents = _chunk_sentences(c, ctx)
-        for j, (s, e, sent) in enumerate(sents):
+        for (s, e, sent), pair in quotable(c, ctx.document_text, prof, pairs=w.pair_candidates):
             key = (c.source_id, s, e)
-            if key in seen or len(sent.split()) < 4 or sent.strip() == c.title.strip() or _not_prose(sent):
-                continue  # a title or caption line answers nothing
+            if key in seen:
+                continue
             seen.add(key)
             pool.append(Candidate(hi, s, e, sent, frozenset(content_words(sent))))
-            # the sentence with the one after it: where one sentence sets the scene and the next answers
-            if j + 1 < len(sents) and w.pair_candidates:
-                s2, e2, nxt = sents[j + 1]
-                gap = c.text[e - c.start:s2 - c.start] if s2 <= c.end else " "
-                if e2 - s <= 700 and re.fullmatch(r"[\s\-*\u2022]*", gap) and not re.search(r"\n\s*\n\s*\n", gap) \
-                        and len(nxt.split()) >= 3:  # nothing but spacing between them
-                    text = c.text[s - c.start:e2 - c.start] if e2 <= c.end else ctx.document_text(c.source_id)[s:e2]
-                    pair = Candidate(hi, s, e2, text, frozenset(content_words(text)))
-                    pair.features["pair"] = 1.0
-                    pool.append(pair)
+            if pair is not None:
+                ps, pe, ptext = pair
+                cand = Candidate(hi, ps, pe, ptext, frozenset(content_words(ptext)))
+                cand.features["pair"] = 1.0
+                pool.append(cand)
     if not pool:
         return []
     idf = ctx.stats.idf
@@ -437,17 +431,45 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
 _MARKER_LIKE = re.compile(r"\[\d{1,3}\]")
 
 
-def _chunk_sentences(c, ctx: Context) -> list[tuple[int, int, str]]:
+Span = tuple[int, int, str]  # (start, end, text): offsets in the document's text
+
+
+def quotable(c: Chunk, document_text: Callable[[str], str], profile: Profile = ACTIVE, pairs: bool = True
+             ) -> Iterator[tuple[Span, Span | None]]:
+    """The sentences of a passage an answer may quote, each with the pair it makes with the next sentence (where
+    one sentence sets the scene and the next answers), or None. The composer's candidates are these; ingest
+    embeds the same texts ahead of time (assistant/sentence_vectors.py), so a question only looks them up."""
+    sents = _chunk_sentences(c, document_text, profile)
+    for j, (s, e, sent) in enumerate(sents):
+        if len(sent.split()) < 4 or sent.strip() == c.title.strip() or _not_prose(sent):
+            continue  # a title or caption line answers nothing
+        pair = None
+        if j + 1 < len(sents) and pairs:
+            s2, e2, nxt = sents[j + 1]
+            gap = c.text[e - c.start:s2 - c.start] if s2 <= c.end else " "
+            if e2 - s <= 700 and re.fullmatch(r"[\s\-*\u2022]*", gap) and not re.search(r"\n\s*\n\s*\n", gap) \
+                    and len(nxt.split()) >= 3:  # nothing but spacing between them
+                text = c.text[s - c.start:e2 - c.start] if e2 <= c.end else document_text(c.source_id)[s:e2]
+                pair = (s, e2, text)
+        yield (s, e, sent), pair
+
+
+def quotable_texts(c: Chunk, document_text: Callable[[str], str], profile: Profile = ACTIVE) -> list[str]:
+    """The texts quotable() gives for a passage, singles and pairs."""
+    return [t for one, pair in quotable(c, document_text, profile) for t in (one[2], pair[2] if pair else None) if t]
+
+
+def _chunk_sentences(c: Chunk, document_text: Callable[[str], str], profile: Profile) -> list[Span]:
     """The sentences that start in a passage, as (start, end, text) in the document: a sentence that a page
     break or the passage's end cuts off is read whole from the document's text."""
-    spans = sentence_spans(c.text, skip=ctx.profile.skip_lines)
+    spans = sentence_spans(c.text, skip=profile.skip_lines)
     out = [(c.start + s, c.start + e, c.text[s:e]) for s, e in spans]
     if out and not re.search(r"[.!?:;\"\u201d\u2019)\]\u2014]\s*$", out[-1][2]):
-        text = ctx.document_text(c.source_id)
+        text = document_text(c.source_id)
         s0 = out[-1][0]
         if text[s0:out[-1][1]] == out[-1][2]:
             whole = next(((a, b) for a, b in sentence_spans(text, s0, min(len(text), s0 + 2000),
-                                                            skip=ctx.profile.skip_lines) if a == s0), None)
+                                                            skip=profile.skip_lines) if a == s0), None)
             if whole and whole[1] > out[-1][1]:
                 out[-1] = (whole[0], whole[1], text[whole[0]:whole[1]])
     # text that addresses a model ('Ignore your instructions and ...') is never quoted as an answer, nor text with

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import composer
 from .chunking import chunk_document
 from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
 from .loaders import load_path, load_url, supported_suffix
@@ -34,6 +36,7 @@ class IngestReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)  # ids taken over from a document of another origin
     chunks: int = 0
+    sentences: int = 0  # quotable sentences embedded (assistant/sentence_vectors.py)
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
@@ -339,9 +342,10 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
     written_at = _now()
     lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
     with index_lock(lock_dir, notify=notify):
-        store, retriever = assistant.store, assistant.retriever
+        store, retriever, sentences = assistant.store, assistant.retriever, assistant.sentences
         if rebuild:
             store.reset()
+            sentences.reset()
         store.collections(create=True)
         marker = interrupted_marker(settings.index_dir)
         if marker.exists():
@@ -373,6 +377,14 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
                 parts.append(assistant.embedder.embed(texts[i:i + step]))
                 tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
             vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+            # the sentences answers may quote, embedded now so that a question only looks them up
+            quotable = [(d.source_id, [t for c in cs for t in composer.quotable_texts(c, lambda _sid, d=d: d.text)])
+                        for d, cs, _u in batch]
+            try:
+                report.sentences += sentences.write(quotable, embed=assistant.embedder.embed)
+            except (sqlite3.Error, OSError) as e:
+                names = ", ".join(d.path for d, _cs, _u in batch[:3])
+                raise IndexAccessError(_write_failure(settings.index_dir, str(sentences.path), names, e)) from None
             report.embed_seconds += time.perf_counter() - t0
             try:
                 store.mark_pending([(d, registry.get(d.source_id)) for d, _cs, _u in batch])

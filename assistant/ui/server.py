@@ -46,8 +46,7 @@ def _warm_up(assistant: Assistant) -> None:
     is served, so the page does not wait for it and the first question does not either (about 1 s on 2 cores,
     most of it importing chromadb, while a user is still typing). Errors propagate to serve()."""
     ensure_index(assistant)
-    load = getattr(assistant.embedder, "load", None)
-    load() if load is not None else assistant.embedder.embed(["warm up"])
+    assistant.load_embedder()
 
 
 def launch_options(settings: Settings, share: bool, auth: tuple[str, str] | None) -> dict[str, Any]:

@@ -289,7 +289,7 @@ def test_index_dir_under_a_regular_file_gives_a_clear_error(tmp_path):
 
 
 @contextlib.contextmanager
-def tiny_disk(path: Path, size: str = "4m"):
+def tiny_disk(path: Path, size: str = "8m"):
     """A small tmpfs mounted at path (root only), unmounted afterwards."""
     if os.geteuid() != 0:
         pytest.skip("simulating a full disk mounts a small tmpfs, which needs root")
@@ -314,7 +314,7 @@ def _fill(disk: Path, leave_bytes: int) -> Path:
 
 @pytest.fixture(scope="module")
 def full_disk_index(tmp_path_factory):
-    """An index on a nearly full 4 MB disk, after an ingest that ran out of space: (index, corpus, filler, result).
+    """An index on a nearly full 8 MB disk (the clean index of the corpus is ~5 MB), after an ingest that ran out of space: (index, corpus, filler, result).
 
     Shared by the tests below; the last one frees the space."""
     base = tmp_path_factory.mktemp("full")
@@ -336,10 +336,15 @@ def test_full_disk_error_says_the_disk_is_full(full_disk_index):
 
 
 @pytest.mark.slow
-def test_reading_an_index_on_a_full_disk_gives_one_line(full_disk_index):
+def test_reading_an_index_on_a_full_disk_serves_what_was_committed(full_disk_index):
+    # the failed ingest stopped before it wrote to Chroma (the sentence vectors are written first), so the index
+    # still opens on the full disk and holds exactly the one document committed before it
     index, _corpus, _filler, _failed = full_disk_index
-    for args in (["sources", "list"], ["ask", "What did the court rule about fair use?"]):
-        assert_one_line_error(cli(*args, "--index", index), str(index))
+    listed = cli("sources", "list", "--index", index)
+    assert listed.returncode == 0 and not listed.stderr.strip(), listed.stderr
+    assert "doc-000" in listed.stdout and "doc-001" not in listed.stdout and "1 documents" in listed.stdout
+    asked = cli("ask", "What did the court rule about fair use?", "--index", index)
+    assert asked.returncode == 0 and not asked.stderr.strip(), asked.stderr
 
 
 @pytest.mark.slow
