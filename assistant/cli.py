@@ -13,16 +13,11 @@ import click
 from .errors import AssistantError, InvalidInputError
 from pydantic import ValidationError
 
-from .settings import Settings, settings_error
+from .settings import Settings, choices, settings_error
 
 
 def _settings(index: str | None, **kw) -> Settings:
-    s = Settings().with_overrides(index_dir=Path(index) if index else None, **kw)
-    if (s.llm or "extractive") != "extractive":
-        from . import llm
-
-        llm.parse(s)  # a malformed --llm / ASSISTANT_LLM is reported before any work starts
-    return s
+    return Settings().with_overrides(index_dir=Path(index) if index else None, **kw)  # a bad value: settings_error
 
 
 def _quietly(fn):
@@ -166,7 +161,7 @@ def _print_answer(ans) -> None:
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (see README for the schema).")
 @click.option("-k", type=int, default=None, help="How many passages to use.")
-@click.option("--retriever", type=click.Choice(["dense", "bm25", "hybrid"]), default=None)
+@click.option("--retriever", type=click.Choice(choices("retriever")), default=None)
 @click.option("--llm", default=None, help="extractive | openai:MODEL | ollama:MODEL")
 @with_filters
 def ask(question, index, as_json, k, retriever, llm, doc_type, jurisdiction, date_from, date_to, source, extra):
@@ -333,7 +328,7 @@ def disputes(index, as_json, status, court, defendant, claim):
 @click.argument("paths", nargs=-1, required=True)
 @index_option
 @click.option("-k", type=int, default=None, help="Passages per answer (default: the set's defaults.k).")
-@click.option("--retriever", type=click.Choice(["dense", "bm25", "hybrid"]), default=None)
+@click.option("--retriever", type=click.Choice(choices("retriever")), default=None)
 @click.option("--llm", default=None, help="extractive | openai:MODEL | ollama:MODEL")
 @click.option("--only", multiple=True, metavar="ID", help="Run only this case (repeatable).")
 @click.option("--filter", "pattern", default=None, metavar="REGEX", help="Run cases whose id or question matches.")

@@ -13,6 +13,8 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .settings import choices
+
 MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
@@ -88,7 +90,7 @@ class MiniLMEmbedder:
         return vec.numpy().astype(np.float32)
 
 
-EMBEDDERS = ("minilm", "minilm-torch", "minilm-onnx-int8")
+EMBEDDERS = choices("embedder")  # the Literal in settings.Settings
 _SHARED: dict[tuple, Embedder] = {}
 _SHARED_LOCK = threading.Lock()
 

@@ -29,12 +29,13 @@ from .citations import (
     Support, answer_sentences, check_answer, markers, normalize_markers, passage_windows, renumber, states_fact,
     strip_markers, support,
 )
-from .errors import InvalidInputError, LLMError
+from .errors import LLMError
+from .settings import LLM_PROVIDERS
 from .types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
 
-PROVIDERS = ("openai", "ollama")
+PROVIDERS = LLM_PROVIDERS
 DEFAULT_OPENAI_BASE = "https://api.openai.com/v1"
 DEFAULT_OLLAMA_HOST = "http://localhost:11434"
 CONDENSE_TIMEOUT = 15.0  # seconds: condensing only sharpens retrieval, so it must not hold the answer up for long
@@ -74,14 +75,12 @@ def _secret(value: Any) -> str:
 
 
 def parse(settings) -> LLMConfig | None:
-    """The LLM configured by settings.llm (None for extractive); InvalidInputError for a value it cannot use."""
+    """The LLM configured by settings.llm (None for extractive; Settings refuses a malformed value)."""
     spec = (settings.llm or "extractive").strip()
     if spec.lower() == "extractive":
         return None
-    provider, sep, model = spec.partition(":")
+    provider, _sep, model = spec.partition(":")  # Settings checked the form (settings.Settings._llm_spec)
     provider, model = provider.strip().lower(), model.strip()
-    if not sep or provider not in PROVIDERS or not model:
-        raise InvalidInputError(prompts.LLM_BAD_SPEC.format(value=spec))
     key = _secret(settings.llm_api_key)
     if provider == "openai":
         base = settings.llm_base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_OPENAI_BASE

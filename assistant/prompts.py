@@ -52,5 +52,3 @@ LLM_REASON_UNSUPPORTED = "no sentence of the model's answer is supported by the 
 LLM_REASON_TOO_LONG = ("the reply was too long (over {tokens} tokens or {kb} KB); lower the model's verbosity or "
                        "raise ASSISTANT_LLM_MAX_TOKENS / ASSISTANT_LLM_MAX_REPLY_KB")
 LLM_REASON_OTHER = "unexpected error ({kind})"
-LLM_BAD_SPEC = ("Unknown LLM '{value}' (ASSISTANT_LLM or --llm): use extractive, openai:MODEL (any OpenAI-compatible "
-                "server) or ollama:MODEL")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, get_args
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+LLM_PROVIDERS = ("openai", "ollama")
 
 
 class Settings(BaseSettings):
@@ -19,8 +23,8 @@ class Settings(BaseSettings):
     collection: str = Field("chunks", description="Name of the Chroma collection for chunks.")
     k: int = Field(5, ge=1, le=50, description="Number of passages used to compose an answer.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
-    retriever: str = Field("hybrid", description="dense | bm25 | hybrid")
-    embedder: str = Field(
+    retriever: Literal["dense", "bm25", "hybrid"] = Field("hybrid", description="dense | bm25 | hybrid")
+    embedder: Literal["minilm", "minilm-torch", "minilm-onnx-int8"] = Field(
         "minilm", description="minilm (onnxruntime, exported once from the bundled weights) | minilm-torch (the same "
                               "model and vectors on torch) | minilm-onnx-int8 (quantised: faster, needs its own index)")
     onnx_cache: Path | None = Field(
@@ -61,9 +65,36 @@ class Settings(BaseSettings):
                           "for the login throttle. Set it only when the proxy overwrites that header.")
     sources_dir: Path = Field(Path("sources"), description="Folder ingested by `make run` on first use.")
 
+    @field_validator("retriever", "embedder", "llm", mode="before")
+    @classmethod
+    def _tidy(cls, v):
+        """' Hybrid ' is hybrid; 'MiniLM' is minilm (a model name after 'openai:' keeps its case)."""
+        if not isinstance(v, str):
+            return v
+        v = v.strip()
+        head, sep, rest = v.partition(":")
+        return f"{head.strip().lower()}{sep}{rest.strip()}" if sep else v.lower()
+
+    @field_validator("llm")
+    @classmethod
+    def _llm_spec(cls, v: str) -> str:
+        provider, sep, model = v.partition(":")
+        if v != "extractive" and not (sep and provider in LLM_PROVIDERS and model):
+            raise ValueError("use extractive, openai:MODEL (an OpenAI-compatible server) or ollama:MODEL")
+        return v
+
     def with_overrides(self, **kw) -> "Settings":
-        """A copy with the given non-None fields replaced."""
-        return self.model_copy(update={k: v for k, v in kw.items() if v is not None})
+        """A copy with the given non-None fields replaced, validated like the rest (a bad --llm or --retriever is
+        reported by settings_error, naming the setting)."""
+        update = {k: v for k, v in kw.items() if v is not None}
+        if not update:
+            return self
+        return type(self).model_validate({**{k: getattr(self, k) for k in type(self).model_fields}, **update})
+
+
+def choices(field: str) -> tuple[str, ...]:
+    """The values a Literal setting allows (the CLI's --retriever choices come from here)."""
+    return get_args(Settings.model_fields[field].annotation)
 
 
 def settings_error(e) -> str:
@@ -73,5 +104,6 @@ def settings_error(e) -> str:
         field = ".".join(str(x) for x in err.get("loc", ()))
         value = err.get("input")
         shown = "***" if field in ("auth", "llm_api_key") else repr(value)
-        parts.append(f"ASSISTANT_{field.upper()}={shown}: {err.get('msg', 'invalid')}")
+        msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"ASSISTANT_{field.upper()}={shown}: {msg}")
     return "invalid setting " + "; ".join(parts)

@@ -16,12 +16,12 @@ import sys
 import time
 
 import pytest
+from pydantic import ValidationError
 import yaml
 
 from assistant import citations as cit
 from assistant import llm, prompts
-from assistant.errors import InvalidInputError
-from assistant.settings import Settings
+from assistant.settings import Settings, settings_error
 from assistant.text import sentence_spans
 from conftest import DATA, ROOT
 from llm_server import ScriptedLLM
@@ -291,9 +291,12 @@ def test_parse_llm_settings(monkeypatch):
     monkeypatch.setenv("OLLAMA_HOST", "gpu-box:11434")
     cfg = llm.parse(Settings(llm="ollama:llama3.2"))
     assert (cfg.provider, cfg.model, cfg.base_url) == ("ollama", "llama3.2", "http://gpu-box:11434")
-    for bad in ("gpt-4", "openai:", "claude:opus"):
-        with pytest.raises(InvalidInputError, match="Unknown LLM"):
-            llm.parse(Settings(llm=bad))
+    for bad in ("gpt-4", "openai:", "claude:opus"):  # refused by the settings themselves, naming the variable
+        with pytest.raises(ValidationError) as e:
+            Settings(llm=bad)
+        assert settings_error(e.value).startswith(f"invalid setting ASSISTANT_LLM={bad!r}: use extractive, openai:MODEL")
+        with pytest.raises(ValidationError):
+            Settings().with_overrides(llm=bad)  # --llm too
     assert KEY not in repr(Settings(llm_api_key=KEY)) and KEY not in Settings(llm_api_key=KEY).model_dump_json()
 
 
