@@ -9,7 +9,7 @@ __all__ = ["Assistant", "Answer", "Citation", "Settings"]
 def __getattr__(name):
     # Assistant pulls in the retrieval stack; import it on first use so `import assistant` stays cheap.
     if name == "Assistant":
-        from .answering import Assistant
+        from .facade import Assistant
 
         return Assistant
     raise AttributeError(name)

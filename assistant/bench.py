@@ -183,7 +183,7 @@ def one_core_busy():
 
 
 def _assistant(index: Path, hashed: bool):
-    from .answering import Assistant
+    from .facade import Assistant
     from .settings import Settings
 
     return Assistant(Settings(index_dir=index), embedder=HashedEmbedder() if hashed else None)
@@ -436,7 +436,7 @@ def child_embedders(args) -> dict:
         out["agreement"][k] = {"cosine_min": float(cos.min()), "cosine_mean": float(cos.mean()),
                                "max_abs_diff": float(np.abs(vecs["torch"] - vecs[k]).max())}
     cases = _eval_cases()
-    from .answering import Assistant
+    from .facade import Assistant
 
     built_with = default_embedder(name=Settings().embedder, cache_dir=cache).model_id  # the starter index's
     for k, e in es.items():

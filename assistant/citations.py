@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .text import STOPWORDS, content_words, sentence_spans, stem
 from .types import Answer, Citation
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -167,8 +168,6 @@ def normalize_markers(text: str) -> str:
 def answer_sentences(text: str) -> list[tuple[int, int, list[int]]]:
     """(start, end, cited numbers) for each sentence of an answer. Markers written after a full stop belong to
     the sentence before them ('... was fair use. [1] The court ...')."""
-    from .text import sentence_spans
-
     out: list[list] = []
     for s, e in sentence_spans(text):
         lead = _LEADING_MARKERS.match(text[s:e])
@@ -227,15 +226,11 @@ def numbers(text: str) -> set[str]:
 
 
 def _terms(text: str) -> set[str]:
-    from .text import content_words
-
     return set(content_words(_POSSESSIVE.sub("", text)))
 
 
 def names(text: str) -> set[str]:
     """Capitalised words that name someone or something (a sentence's first word only when it is no opener)."""
-    from .text import STOPWORDS
-
     out = set()
     plain = _POSSESSIVE.sub("", text)
     for m in _CAPITAL.finditer(plain):
@@ -276,8 +271,6 @@ def states_fact(sentence: str) -> bool:
 def passage_windows(text: str) -> list[tuple[int, int, int]]:
     """(start, end, sentences) spans a claim is checked and quoted against: each sentence and each pair of
     neighbours, never a sentence that addresses the model ('ignore your instructions and ...')."""
-    from .text import sentence_spans
-
     spans = [(s, e) for s, e in sentence_spans(text) if not INSTRUCTION.search(text[s:e])]
     spans = [(s, e) for s, e in spans if len(text[s:e].split()) >= 3] or spans
     pairs = [(a[0], b[1], 2) for a, b in zip(spans, spans[1:]) if len(text[a[1]:b[0]]) <= 3]
@@ -298,8 +291,6 @@ class Support:
 
 
 def _concepts() -> dict[str, list[tuple[int, int]]]:
-    from .text import stem
-
     out: dict[str, list[tuple[int, int]]] = {}
     for pid, (a, b) in enumerate(_OPPOSITE_WORDS):
         for side, group in ((1, a), (-1, b)):

@@ -9,11 +9,17 @@ import threading
 from pathlib import Path
 
 import click
-
-from .errors import AssistantError, InvalidInputError
 from pydantic import ValidationError
 
+from . import disputes as reg
+from . import evaluation as ev
+from .facade import Assistant
+from .bench import main as bench_main
+from .errors import AssistantError, InvalidInputError
+from .gradio_startup import skip_stub_regeneration
+from .indexing import record_origin
 from .settings import Settings, choices, settings_error
+from .text import http_url
 
 
 def _settings(index: str | None, **kw) -> Settings:
@@ -31,8 +37,6 @@ def _quietly(fn):
 
 
 def _assistant(settings: Settings):
-    from .answering import Assistant
-
     return Assistant(settings)
 
 
@@ -202,9 +206,6 @@ def sources():
 
 
 def _doc_json(d: dict, settings: Settings | None = None) -> dict:
-    from .indexing import record_origin
-    from .text import http_url
-
     return {"source_id": d.get("source_id"), "title": d.get("title"), "type": d.get("doc_type"),
             "date": d.get("date"), "jurisdiction": d.get("jurisdiction"), "status": d.get("status", ""),
             "path": d.get("path"), "url": http_url(d.get("url")), "chunks": d.get("n_chunks", 0),
@@ -214,8 +215,6 @@ def _doc_json(d: dict, settings: Settings | None = None) -> dict:
 
 def _shown_metadata(fm: dict) -> dict:
     """Front matter as printed: `url` and `sources` keep only http(s) addresses."""
-    from .text import http_url
-
     out = dict(fm)
     if "url" in out:
         out["url"] = http_url(out["url"])
@@ -296,8 +295,6 @@ def sources_remove(source_id, index):
               help="Only this claim: training, outputs, dmca-1202, trademark, likeness-voice, contract.")
 def disputes(index, as_json, status, court, defendant, claim):
     """List the register of disputes from the index: caption, court, docket, filing date, status, as-of date."""
-    from . import disputes as reg
-
     a = _assistant(_settings(index))
     records = a.sources()
     every = reg.from_records(records)
@@ -342,8 +339,6 @@ def disputes(index, as_json, status, court, defendant, claim):
 def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, report, baseline, ingest_paths,
              no_progress):
     """Run eval sets (files or folders of YAML); exit 1 if a threshold is missed or a case errors."""
-    from . import evaluation as ev
-
     a = _assistant(_settings(index, llm=llm))
     if ingest_paths:
         r = a.ingest(list(ingest_paths), notify=lambda m: click.echo(m, err=True))
@@ -390,8 +385,6 @@ def eval_cmd(paths, index, k, retriever, llm, only, pattern, json_out, junit, re
 @click.option("--llm", default=None)
 def serve(index, host, port, auth, share, max_upload_mb, concurrency, llm):
     """Serve the web chat (builds the index from sources/ when it is empty)."""
-    from .gradio_startup import skip_stub_regeneration
-
     skip_stub_regeneration()  # before gradio is imported: halves its import time
     from .ui import serve as run_server
 
@@ -404,8 +397,6 @@ def serve(index, host, port, auth, share, max_upload_mb, concurrency, llm):
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args):
     """Run the benchmark and print its figures (same as python -m assistant.bench; --help for its options)."""
-    from .bench import main as bench_main
-
     bench_main(list(args))
 
 

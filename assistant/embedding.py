@@ -13,9 +13,10 @@ from typing import Protocol, Sequence
 
 import numpy as np
 
+from .errors import InvalidInputError
+from .onnx_embedding import MODEL_ID, OnnxMiniLMEmbedder
 from .settings import choices
 
-MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 class Embedder(Protocol):
@@ -106,8 +107,6 @@ def default_embedder(
     """
     name = (name or "minilm").strip().lower()
     if name not in EMBEDDERS:
-        from .errors import InvalidInputError
-
         raise InvalidInputError(f"Unknown embedder {name!r} (ASSISTANT_EMBEDDER): use one of {', '.join(EMBEDDERS)}")
     key = (name, batch_size, str(cache_dir) if cache_dir else None)
     with _SHARED_LOCK:
@@ -115,8 +114,6 @@ def default_embedder(
             if name == "minilm-torch":
                 _SHARED[key] = MiniLMEmbedder(batch_size)
             else:
-                from .onnx_embedding import OnnxMiniLMEmbedder
-
                 _SHARED[key] = OnnxMiniLMEmbedder(batch_size, cache_dir=cache_dir,
                                                   precision="int8" if name == "minilm-onnx-int8" else "fp32")
         return _SHARED[key]

@@ -10,18 +10,21 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
+from tqdm import tqdm
 
 from . import composer
 from .chunking import chunk_document
-from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
-from .loaders import load_path, load_url, supported_suffix
+from .embedding import Embedder
+from .errors import AssistantError, IndexAccessError, IndexLockedError, InvalidInputError, LoadError
+from .loaders import load_path, load_url, special_kind, supported_suffix
+from .retrieval import Retriever
+from .sentence_vectors import SentenceVectors
+from .settings import Settings
+from .store import Store
 from .types import Chunk, SourceDoc
 
-if TYPE_CHECKING:
-    from .answering import Assistant
 
 
 @dataclass
@@ -105,8 +108,6 @@ def select(paths: Iterable[str | Path], follow_links: bool = False) -> Selection
     no permission) is a failure. A file reached twice (named twice, or through two folders) is read once.
     Hidden files and folders are ignored."""
     import stat
-
-    from .loaders import special_kind
 
     out = Selection()
     seen: set[tuple[int, int]] = set()
@@ -303,7 +304,8 @@ class _Progress:
             self.bar.refresh()
 
 
-def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuild: bool = False,
+def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: Embedder, retriever: Retriever,
+           sentences: SentenceVectors, settings: Settings, rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None, origin: str = "cli", replace: bool = False,
            actor: str | None = None, follow_links: bool = False) -> IngestReport:
@@ -327,11 +329,8 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
     moves; `show_bar` draws the same figures on stderr (default: when stderr is a terminal).
     """
     if origin not in ORIGINS:
-        from .errors import InvalidInputError
-
         raise InvalidInputError(f"Unknown origin '{origin}': use one of {', '.join(ORIGINS)}")
     t_start = time.perf_counter()
-    settings = assistant.settings
     report = IngestReport()
     paths = list(paths)
     chosen = select([str(p) for p in paths if not isinstance(p, SourceDoc)], follow_links=follow_links)
@@ -339,10 +338,7 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
     items += [(p, None) for p in paths if isinstance(p, SourceDoc)]
     report.failed += chosen.failed
     report.skipped += chosen.skipped
-    written_at = _now()
-    lock_dir = settings.index_dir if not settings.chroma_host else Path(settings.index_dir)
-    with index_lock(lock_dir, notify=notify):
-        store, retriever, sentences = assistant.store, assistant.retriever, assistant.sentences
+    with index_lock(Path(settings.index_dir), notify=notify):
         if rebuild:
             store.reset()
             sentences.reset()
@@ -352,130 +348,162 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
             store.sweep()  # the last write was cut short: drop chunks no document version owns
         _touch(marker)
         retriever.refresh(force=True)
-        registry = dict(retriever.docs)
-        seen_ids: dict[str, str] = {}
-        bar = None
         if show_bar is None:
             show_bar = sys.stderr.isatty()
-        if show_bar:
-            from tqdm import tqdm
-
-            bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr)
+        bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr) if show_bar else None
         tracker = _Progress(len(items), progress, bar)
-        step = max(2 * settings.embed_batch_size, 64)  # chunks embedded between progress reports
-        batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
-        batch_chunks = 0
-
-        def flush() -> None:
-            nonlocal batch, batch_chunks
-            if not batch:
-                return
-            texts = [c.embed_text() for _d, cs, _u in batch for c in cs]
-            t0 = time.perf_counter()
-            parts = []
-            for i in range(0, len(texts), step):
-                parts.append(assistant.embedder.embed(texts[i:i + step]))
-                tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
-            vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
-            # the sentences answers may quote, embedded now so that a question only looks them up
-            quotable = [(d.source_id, [t for c in cs for t in composer.quotable_texts(c, lambda _sid, d=d: d.text)])
-                        for d, cs, _u in batch]
-            try:
-                report.sentences += sentences.write(quotable, embed=assistant.embedder.embed)
-            except (sqlite3.Error, OSError) as e:
-                names = ", ".join(d.path for d, _cs, _u in batch[:3])
-                raise IndexAccessError(_write_failure(settings.index_dir, str(sentences.path), names, e)) from None
-            report.embed_seconds += time.perf_counter() - t0
-            try:
-                store.mark_pending([(d, registry.get(d.source_id)) for d, _cs, _u in batch])
-                store.put_chunks([(d, cs) for d, cs, _u in batch], vecs)
-                store.commit_documents([(d, len(cs)) for d, cs, _u in batch])
-            except AssistantError:
-                raise
-            except Exception as e:
-                names = ", ".join(d.path for d, _cs, _u in batch[:3])
-                raise IndexAccessError(_write_failure(settings.index_dir, store.location, names, e)) from None
-            for doc, cs, updated in batch:
-                meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
-                retriever.document_written(doc.source_id, cs, meta)
-                registry[doc.source_id] = meta
-                (report.updated if updated else report.added).append(doc.source_id)
-                report.chunks += len(cs)
-            batch, batch_chunks = [], 0
-
+        reader = _Reader(settings, dict(retriever.docs), origin, replace, actor, _now())
+        writer = _Writer(store, embedder, retriever, sentences, settings, reader.registry, report, tracker)
         for name, root in items:
-            counted = False
-            try:
-                if isinstance(name, SourceDoc):
-                    doc, name = name, name.path or name.source_id
-                    item_origin = origin
-                elif _is_url(name):
-                    item_origin = "url"
-                    doc = load_url(name, max_mb=settings.max_file_mb)
-                else:
-                    item_origin = origin_for(name, origin, settings)
-                    doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb,
-                                    max_pages=settings.max_pages_per_file)
-                if item_origin == "upload" and not (replace and doc.metadata.get("id")):
-                    doc.source_id = upload_id(doc.source_id)
-                doc.origin = item_origin
-                if doc.source_id in seen_ids:
-                    raise LoadError(
-                        f"{name}: id '{doc.source_id}' is already used by {seen_ids[doc.source_id]} in this batch; "
-                        "give one of them another id"
-                    )
-                seen_ids[doc.source_id] = name
-                old = registry.get(doc.source_id)
-                old_origin = record_origin(old, settings) if old and old.get("hash") else None
-                same_origin = old_origin in (None, item_origin)
-                if old and old.get("hash") == doc.content_hash and not old.get("pending"):
-                    report.unchanged.append(doc.source_id)
-                    if same_origin and doc.path and old.get("path") != doc.path:
-                        store.update_path(doc.source_id, doc.path, old)
-                    continue
-                if not same_origin and not replace:
-                    raise LoadError(
-                        f"{name}: id '{doc.source_id}' belongs to a document of origin '{old_origin}' "
-                        f"(“{str(old.get('title', ''))[:80]}”), which was left as it is; to replace it, ingest "
-                        "again with --replace (library: replace=True)"
-                    )
-                doc.provenance = {"actor": actor or "", "written_at": written_at}
-                if not same_origin:
-                    doc.provenance.update(replaced_origin=old_origin, replaced_by=actor or item_origin,
-                                          replaced_at=written_at)
-                chunks = chunk_document(doc, settings.max_chunk_chars)
-                if not chunks:
-                    raise LoadError(f"{name}: no text to index after parsing")
-                if len(chunks) > settings.max_chunks_per_file:
-                    raise LoadError(
-                        f"{name} makes {len(chunks):,} chunks, over the limit of {settings.max_chunks_per_file:,} "
-                        "per file (ASSISTANT_MAX_CHUNKS_PER_FILE): split the document or raise the limit"
-                    )
-                batch.append((doc, chunks, bool(old and old.get("hash"))))
-                if not same_origin:
-                    report.replaced.append(doc.source_id)
-                batch_chunks += len(chunks)
-                tracker.file_read(len(chunks), str(name))
-                counted = True
-            except LoadError as e:
-                report.failed.append((name, str(e)))
-            except AssistantError:
-                raise  # the index itself failed: not this file's fault
-            except Exception as e:  # a reader's own bug or a missing module: this file fails, the batch goes on
-                report.failed.append((name, f"{name}: unexpected error while reading it "
-                                            f"({type(e).__name__}: {str(e)[:200]})"))
-            finally:
-                if not counted:
-                    tracker.file_read(0, str(name))
-            if batch_chunks >= 512:
-                flush()  # outside the per-file try: a write failure is the index's, not this file's
-        flush()
+            read = reader.read(name, root, report, store, tracker)
+            if read is not None:
+                writer.add(*read)
+            if writer.pending_chunks >= 512:
+                writer.flush()  # outside the per-file try: a write failure is the index's, not this file's
+        writer.flush()
         retriever.save_cache()
         marker.unlink(missing_ok=True)
         if bar:
             bar.close()
     report.seconds = time.perf_counter() - t_start
     return report
+
+
+class _Reader:
+    """Loads and chunks one file at a time, deciding whether it is new, updated, unchanged or refused."""
+
+    def __init__(self, settings: Settings, registry: dict[str, dict], origin: str, replace: bool,
+                 actor: str | None, written_at: str):
+        self.settings, self.registry, self.origin, self.replace = settings, registry, origin, replace
+        self.actor, self.written_at = actor, written_at
+        self.seen_ids: dict[str, str] = {}
+
+    def read(self, name: str | SourceDoc, root: Path | None, report: IngestReport, store: Store,
+             tracker: _Progress) -> tuple[SourceDoc, list[Chunk], bool] | None:
+        """(document, chunks, updated) to write, or None (unchanged, or failed and reported)."""
+        shown = self._name(name)
+        chunks = 0
+        try:
+            out = self._read(name, root, report, store)
+            chunks = len(out[1]) if out is not None else 0
+            return out
+        except LoadError as e:
+            report.failed.append((shown, str(e)))
+        except AssistantError:
+            raise  # the index itself failed: not this file's fault
+        except Exception as e:  # a reader's own bug or a missing module: this file fails, the batch goes on
+            report.failed.append((shown, f"{shown}: unexpected error while reading it "
+                                         f"({type(e).__name__}: {str(e)[:200]})"))
+        finally:
+            tracker.file_read(chunks, str(shown))
+        return None
+
+    @staticmethod
+    def _name(name: str | SourceDoc) -> str:
+        return name.path or name.source_id if isinstance(name, SourceDoc) else name
+
+    def _read(self, name: str | SourceDoc, root: Path | None, report: IngestReport, store: Store
+              ) -> tuple[SourceDoc, list[Chunk], bool] | None:
+        settings = self.settings
+        if isinstance(name, SourceDoc):
+            doc, name = name, self._name(name)
+            item_origin = self.origin
+        elif _is_url(name):
+            item_origin = "url"
+            doc = load_url(name, max_mb=settings.max_file_mb)
+        else:
+            item_origin = origin_for(name, self.origin, settings)
+            doc = load_path(Path(name), root=root, max_mb=settings.max_file_mb, max_pages=settings.max_pages_per_file)
+        if item_origin == "upload" and not (self.replace and doc.metadata.get("id")):
+            doc.source_id = upload_id(doc.source_id)
+        doc.origin = item_origin
+        if doc.source_id in self.seen_ids:
+            raise LoadError(f"{name}: id '{doc.source_id}' is already used by {self.seen_ids[doc.source_id]} in this "
+                            "batch; give one of them another id")
+        self.seen_ids[doc.source_id] = name
+        old = self.registry.get(doc.source_id)
+        old_origin = record_origin(old, settings) if old and old.get("hash") else None
+        same_origin = old_origin in (None, item_origin)
+        if old and old.get("hash") == doc.content_hash and not old.get("pending"):
+            report.unchanged.append(doc.source_id)
+            if same_origin and doc.path and old.get("path") != doc.path:
+                store.update_path(doc.source_id, doc.path, old)
+            return None
+        if not same_origin and not self.replace:
+            raise LoadError(
+                f"{name}: id '{doc.source_id}' belongs to a document of origin '{old_origin}' "
+                f"(“{str(old.get('title', ''))[:80]}”), which was left as it is; to replace it, ingest "
+                "again with --replace (library: replace=True)"
+            )
+        doc.provenance = {"actor": self.actor or "", "written_at": self.written_at}
+        if not same_origin:
+            doc.provenance.update(replaced_origin=old_origin, replaced_by=self.actor or item_origin,
+                                  replaced_at=self.written_at)
+        chunks = chunk_document(doc, settings.max_chunk_chars)
+        if not chunks:
+            raise LoadError(f"{name}: no text to index after parsing")
+        if len(chunks) > settings.max_chunks_per_file:
+            raise LoadError(
+                f"{name} makes {len(chunks):,} chunks, over the limit of {settings.max_chunks_per_file:,} "
+                "per file (ASSISTANT_MAX_CHUNKS_PER_FILE): split the document or raise the limit"
+            )
+        if not same_origin:
+            report.replaced.append(doc.source_id)
+        return doc, chunks, bool(old and old.get("hash"))
+
+
+class _Writer:
+    """Embeds read documents in batches and writes each batch in the store's four steps (see README, "How the
+    index stays correct"), with the quotable sentences' vectors first."""
+
+    def __init__(self, store: Store, embedder: Embedder, retriever: Retriever, sentences: SentenceVectors,
+                 settings: Settings, registry: dict[str, dict], report: IngestReport, tracker: _Progress):
+        self.store, self.embedder, self.retriever, self.sentences = store, embedder, retriever, sentences
+        self.settings, self.registry, self.report, self.tracker = settings, registry, report, tracker
+        self.batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
+        self.pending_chunks = 0
+        self.step = max(2 * settings.embed_batch_size, 64)  # chunks embedded between progress reports
+
+    def add(self, doc: SourceDoc, chunks: list[Chunk], updated: bool) -> None:
+        self.batch.append((doc, chunks, updated))
+        self.pending_chunks += len(chunks)
+
+    def flush(self) -> None:
+        batch, report, store = self.batch, self.report, self.store
+        if not batch:
+            return
+        texts = [c.embed_text() for _d, cs, _u in batch for c in cs]
+        t0 = time.perf_counter()
+        parts = []
+        for i in range(0, len(texts), self.step):
+            parts.append(self.embedder.embed(texts[i:i + self.step]))
+            self.tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
+        vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        names = ", ".join(d.path for d, _cs, _u in batch[:3])
+        # the sentences answers may quote, embedded now so that a question only looks them up
+        quotable = [(d.source_id, [t for c in cs for t in composer.quotable_texts(c, lambda _sid, d=d: d.text)])
+                    for d, cs, _u in batch]
+        try:
+            report.sentences += self.sentences.write(quotable, embed=self.embedder.embed)
+        except (sqlite3.Error, OSError) as e:
+            raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
+                from None
+        report.embed_seconds += time.perf_counter() - t0
+        try:
+            store.mark_pending([(d, self.registry.get(d.source_id)) for d, _cs, _u in batch])
+            store.put_chunks([(d, cs) for d, cs, _u in batch], vecs)
+            store.commit_documents([(d, len(cs)) for d, cs, _u in batch])
+        except AssistantError:
+            raise
+        except Exception as e:
+            raise IndexAccessError(_write_failure(self.settings.index_dir, store.location, names, e)) from None
+        for doc, cs, updated in batch:
+            meta = store.doc_meta(doc, len(cs), ready_hash=doc.content_hash)
+            self.retriever.document_written(doc.source_id, cs, meta)
+            self.registry[doc.source_id] = meta
+            (report.updated if updated else report.added).append(doc.source_id)
+            report.chunks += len(cs)
+        self.batch, self.pending_chunks = [], 0
 
 
 def _now() -> str:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Protocol
 
 from .lexicon import is_common_word
-from .query import Mention, name_tokens
+from .query import PROVISION, Mention, name_tokens, provision_key
 from .text import STOPWORDS, content_words
 
 # Front-matter fields that name a document's subject (people and organisations a user may call it by).
@@ -104,8 +104,6 @@ def names_from_record(record: dict[str, Any]) -> DocNames:
 
 
 def _provisions(text: str) -> set[str]:
-    from .query import PROVISION, provision_key
-
     return {k for m in PROVISION.finditer(text) for k in [provision_key(m.group(0))] if k}
 
 

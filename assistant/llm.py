@@ -30,7 +30,8 @@ from .citations import (
     strip_markers, support,
 )
 from .errors import LLMError
-from .settings import LLM_PROVIDERS
+from .embedding import Embedder
+from .settings import LLM_PROVIDERS, Settings
 from .types import Answer, Citation, Hit
 
 log = logging.getLogger(__name__)
@@ -344,9 +345,9 @@ def chat(cfg: LLMConfig, messages: list[tuple[str, str]], on_token: Callable[[st
 
 
 # -- follow-ups -----------------------------------------------------------------------------------------------
-def condense(assistant, question: str, history: list[dict]) -> str:
+def condense(settings: Settings, question: str, history: list[dict]) -> str:
     """A standalone question for retrieval, written by the model from the conversation; LLMError on failure."""
-    cfg = parse(assistant.settings)
+    cfg = parse(settings)
     turns = [h for h in history or [] if h.get("question")][-HISTORY_TURNS:]
     if cfg is None or not turns:
         return question
@@ -358,7 +359,7 @@ def condense(assistant, question: str, history: list[dict]) -> str:
     q = _THINK.sub("", reply).strip()
     q = next((ln.strip() for ln in q.splitlines() if ln.strip()), "")
     q = re.sub(r"^(?:standalone question|rewritten question|question)\s*:\s*", "", q, flags=re.I).strip(" \"'`")
-    if not q or len(q) > assistant.settings.max_question_chars:
+    if not q or len(q) > settings.max_question_chars:
         return f"{turns[-1]['question']} {question}"
     return q
 
@@ -387,14 +388,16 @@ def messages_for(question: str, hits: list[Hit]) -> list[tuple[str, str]]:
             ("user", prompts.USER_PROMPT.format(passages=format_passages(hits), question=question))]
 
 
-def generate(assistant, question: str, hits: list[Hit], on_token: Callable[[str], None] | None = None) -> Answer:
+def generate(settings: Settings, embedder: Embedder, document_text: Callable[[str], str], question: str,
+             hits: list[Hit], on_token: Callable[[str], None] | None = None) -> Answer:
     """The model's answer from the numbered passages, kept only as far as its citations verify; LLMError when
-    the model fails or nothing it says can be verified."""
-    cfg = parse(assistant.settings)
+    the model fails or nothing it says can be verified. `document_text` gives a source id's full text, which
+    every quote is checked against."""
+    cfg = parse(settings)
     if cfg is None or not hits:
         raise LLMError(prompts.LLM_REASON_DECLINED)
     reply = chat(cfg, messages_for(question, hits), on_token=on_token)
-    return verify_reply(assistant, question, hits, reply)
+    return verify_reply(embedder, document_text, question, hits, reply)
 
 
 def support_table(embedder, claims: list[str], passages: list[tuple[str, str]],
@@ -434,7 +437,8 @@ def _clean(reply: str) -> str:
     return text
 
 
-def verify_reply(assistant, question: str, hits: list[Hit], reply: str) -> Answer:
+def verify_reply(embedder: Embedder, document_text: Callable[[str], str], question: str, hits: list[Hit],
+                 reply: str) -> Answer:
     """Keep the sentences of a model's reply that their passages support, each citing the verbatim span that
     matches it best; drop markers that point nowhere; say what was removed."""
     text = _clean(reply)
@@ -459,7 +463,7 @@ def verify_reply(assistant, question: str, hits: list[Hit], reply: str) -> Answe
         elif states_fact(plain):
             pairs |= {(i, j) for j in range(n)}
     passages = [(h.chunk.text, _source_line(h)) for h in hits]
-    table = support_table(assistant.embedder, [p for _s, _e, p, _v in sentences], passages, pairs)
+    table = support_table(embedder, [p for _s, _e, p, _v in sentences], passages, pairs)
 
     removed = 0
     kept: list[tuple[int, int, str, list[tuple[int, Support]]]] = []
@@ -484,7 +488,7 @@ def verify_reply(assistant, question: str, hits: list[Hit], reply: str) -> Answe
     for s, e, plain, ok in kept:
         nums: list[int] = []
         for j, sup in ok:
-            c = _citation(assistant, hits[j], sup.span, citations)
+            c = _citation(document_text, hits[j], sup.span, citations)
             if c is not None:
                 nums.append(c.n)
         if ok and not nums:
@@ -505,21 +509,21 @@ def verify_reply(assistant, question: str, hits: list[Hit], reply: str) -> Answe
     if dropped:
         notices.append(prompts.MARKERS_DROPPED.format(n=dropped))
     answer = Answer(question=question, text=final, citations=cited, hits=hits, mode="llm", notice=" ".join(notices))
-    problems = check_answer(answer, {c.source_id: assistant.document_text(c.source_id) for c in cited})
+    problems = check_answer(answer, {c.source_id: document_text(c.source_id) for c in cited})
     if problems:  # cannot happen if the code above is right; never show an unchecked citation if it is not
         log.warning("LLM answer failed its final citation check: %d problem(s)", len(problems))
         raise LLMError(prompts.LLM_REASON_UNSUPPORTED)
     return answer
 
 
-def _citation(assistant, h: Hit, span: tuple[int, int] | None, citations: dict) -> Citation | None:
+def _citation(document_text: Callable[[str], str], h: Hit, span: tuple[int, int] | None, citations: dict) -> Citation | None:
     """The citation for a span of a passage (shared by sentences quoting the same span), with document offsets;
     None when the span cannot be found verbatim in the document's text."""
     if span is None:
         return None
     quote = h.chunk.text[span[0]:span[1]]
     start, end = h.chunk.start + span[0], h.chunk.start + span[1]
-    doc = assistant.document_text(h.chunk.source_id)
+    doc = document_text(h.chunk.source_id)
     if doc[start:end] != quote:
         found = doc.find(quote)
         if not quote or found < 0:

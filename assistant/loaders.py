@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import LoadError
+from .filings import clean_pages, read_caption, read_judge, signed_date
+from .html_reader import html_with_marked_scripts, read_structured
 from .text import OPEN_ENDING, http_url
 from .types import SourceDoc
 
@@ -369,8 +371,6 @@ def parse_text(text: str, name: str = "<text>", default_id: str = "document") ->
 def parse_html(html: str, name: str = "<html>", default_id: str = "document", url: str = "") -> SourceDoc:
     """HTML: legal and official pages by their structure (html_reader), articles by their main text (trafilatura
     drops navigation, footers, scripts and related boxes); superscripts keep their meaning in both."""
-    from .html_reader import html_with_marked_scripts, read_structured
-
     structured = read_structured(html, url=url)
     if structured is not None and len(structured.text.split()) >= 5:
         meta: dict[str, Any] = dict(structured.metadata)
@@ -472,8 +472,6 @@ def _first_line_title(text: str, fallback: str) -> str:
 def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     """Cleaned pages (no gutter, stamps, running headers) joined into one text; a court filing's caption gives
     its title, court, docket, date and judge."""
-    from .filings import clean_pages, read_caption, read_judge, signed_date
-
     cleaned, stamps = clean_pages(texts)
     parts: list[str] = []
     pages: list[tuple[int, int, int]] = []

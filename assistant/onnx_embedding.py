@@ -35,11 +35,11 @@ from typing import Sequence
 import numpy as np
 from filelock import FileLock
 
-from .embedding import MODEL_ID as TORCH_MODEL_ID
 from .errors import AssistantError
 
 # fp32 computes what the torch model computes, so it shares its id; int8 is another embedder to an index.
-MODEL_IDS = {"fp32": TORCH_MODEL_ID, "int8": TORCH_MODEL_ID + "@onnx-int8"}
+MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"  # the bundled weights' id (the torch embedder's too)
+MODEL_IDS = {"fp32": MODEL_ID, "int8": MODEL_ID + "@onnx-int8"}
 # Bump when a recipe changes: the cache file name includes it, so old files are not reused. fp32 v2: the graph is
 # saved after onnxruntime's extended optimisations, so loading it skips them (0.15 instead of 0.19 s on 2 cores).
 RECIPES = {"fp32": 2, "int8": 1}

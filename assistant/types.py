@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .text import http_url
+
 
 @dataclass
 class SourceDoc:
@@ -82,8 +84,6 @@ class Citation:
     origin: str = ""  # corpus | cli | upload | url: how the cited document entered the index
 
     def __post_init__(self) -> None:
-        from .text import http_url
-
         self.url = http_url(self.url)  # a citation never carries a javascript: or file: address
 
     def to_json(self) -> dict[str, Any]:

@@ -258,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
 
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.errors import AssistantError
     from assistant.settings import Settings
 

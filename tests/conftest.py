@@ -64,7 +64,7 @@ def settings(tmp_path) -> Settings:
 
 @pytest.fixture
 def fake_assistant(settings):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     return Assistant(settings, embedder=FakeEmbedder())
 
@@ -80,7 +80,7 @@ def corpus_copy(tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def real_index(tmp_path_factory) -> Path:
     """The small corpus indexed once with the real model and real Chroma (read-only for tests)."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     d = tmp_path_factory.mktemp("real") / "index"
     a = Assistant(Settings(index_dir=d))
@@ -91,6 +91,6 @@ def real_index(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def real_assistant(real_index):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     return Assistant(Settings(index_dir=real_index))

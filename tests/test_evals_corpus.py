@@ -21,7 +21,7 @@ REALDOC_SETS = ["evals/realdocs-dev.yaml"]
 
 @pytest.fixture(scope="session")
 def corpus_index(tmp_path_factory):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     d = tmp_path_factory.mktemp("corpus") / "index"
@@ -35,7 +35,7 @@ def realdocs_index(tmp_path_factory, corpus_index):
     """The shipped corpus plus the real documents, in a copy of the corpus index (only the new ones embed)."""
     import shutil
 
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     d = tmp_path_factory.mktemp("realdocs") / "index"

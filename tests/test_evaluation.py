@@ -85,7 +85,7 @@ def test_eval_fails_the_right_cases_when_a_document_is_missing(tmp_path):
     """Break retrieval on purpose: an index without the Bartz document must fail the Bartz cases and exit 1."""
     import shutil
 
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
 
     corpus = tmp_path / "corpus"

@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.facade import Assistant
 from assistant.errors import IndexLockedError, IndexMismatchError
 from assistant.indexing import index_lock
 from assistant.settings import Settings

@@ -185,7 +185,7 @@ def test_queries_and_small_batches_run_on_one_thread_and_ingest_batches_on_every
 
 @pytest.mark.slow
 def test_an_index_built_with_torch_is_used_as_is_by_the_default(tmp_path, torch_embedder):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     built = Assistant(Settings(index_dir=index, embedder="minilm-torch"), embedder=torch_embedder)
@@ -202,7 +202,7 @@ def test_an_index_built_with_torch_is_used_as_is_by_the_default(tmp_path, torch_
 def test_the_query_path_never_imports_torch(tmp_path, fp32_embedder):
     """A cold `assistant ask` on a built index: `python -X importtime` lists no torch, transformers,
     sentence-transformers or llama-index module, and the answer is printed."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     Assistant(Settings(index_dir=index)).ingest([str(CORPUS)])
@@ -282,7 +282,7 @@ def test_exported_models_are_cached_and_reused(int8_embedder, onnx_cache):
 
 @pytest.mark.slow
 def test_index_built_with_torch_is_refused_by_the_int8_embedder(tmp_path, onnx_cache, torch_embedder):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     r = Assistant(Settings(index_dir=index, embedder="minilm-torch"), embedder=torch_embedder).ingest(

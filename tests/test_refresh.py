@@ -9,7 +9,7 @@ import shutil
 import threading
 import time
 
-from assistant.answering import Assistant
+from assistant.facade import Assistant
 from conftest import FakeEmbedder
 
 

@@ -44,7 +44,7 @@ def test_gradio_imports_without_regenerating_its_stubs_and_still_builds_componen
 
 def test_an_existing_index_opens_after_the_page_is_served(monkeypatch, tmp_path):
     from assistant.ui import server as ui
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     Assistant(Settings(index_dir=index), embedder=FakeEmbedder()).ingest([str(CORPUS / "bartz-mini.md")])
@@ -66,7 +66,7 @@ def test_an_existing_index_opens_after_the_page_is_served(monkeypatch, tmp_path)
 
 def test_a_missing_index_is_built_before_the_page_is_served(monkeypatch, tmp_path):
     from assistant.ui import server as ui
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     src = tmp_path / "sources"
     shutil.copytree(CORPUS, src)
@@ -88,7 +88,7 @@ def test_a_missing_index_is_built_before_the_page_is_served(monkeypatch, tmp_pat
 def test_app_with_a_stale_index_stops_with_the_rebuild_command(tmp_path):
     """The page is served before the index is opened; a stale index still ends `python app.py` with exit 1 and
     the one-line error that names the rebuild command (as before the change)."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     Assistant(Settings(index_dir=index), embedder=FakeEmbedder()).ingest([str(CORPUS / "bartz-mini.md")])
@@ -107,7 +107,7 @@ def test_the_first_answer_needs_no_model_load(real_index, tmp_path, monkeypatch)
     """When the warm-up is done, the index is open and the query-path session is loaded: a first question only
     runs them (no new session is created)."""
     from assistant.ui import server as ui
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     shutil.copytree(real_index, index)
@@ -129,7 +129,7 @@ def test_the_first_answer_needs_no_model_load(real_index, tmp_path, monkeypatch)
 def test_the_index_opened_from_two_threads_at_once_is_opened_once(tmp_path):
     """The warm-up thread and a first request may open the index together: one Chroma client, both see it.
     (Two clients created at once in one process broke each other: 'RustBindingsAPI' has no 'bindings'.)"""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path / "index"
     Assistant(Settings(index_dir=index), embedder=FakeEmbedder()).ingest([str(CORPUS)])

@@ -63,7 +63,7 @@ def test_auth_setting():
 
 
 def test_api_page_lists_only_chat(settings):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     demo = blocks.build_ui(Assistant(settings, embedder=FakeEmbedder()))
     assert list(demo.get_api_info()["named_endpoints"]) == ["/chat"]
@@ -109,7 +109,7 @@ REGISTER = DATA / "ui" / "zeta-v-quux.md"  # a register entry, so the Disputes t
 @pytest.fixture(scope="module")
 def app(real_index, tmp_path_factory):
     """The app serving a writable copy of the small real index, plus one register entry, on a loopback port."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path_factory.mktemp("ui") / "index"
     shutil.copytree(real_index, index)

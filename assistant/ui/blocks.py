@@ -19,7 +19,7 @@ from urllib.parse import unquote as _urlunquote
 
 import gradio as gr
 
-from ..answering import Assistant
+from ..facade import Assistant
 from ..errors import AssistantError, InvalidInputError
 from ..loaders import load_path
 from . import disputes, phrases, uploads

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 from starlette.middleware import Middleware
 
-from ..answering import Assistant
+from ..facade import Assistant
 from ..errors import AssistantError, InvalidInputError
 from ..settings import Settings
 from ..store import local_index_exists

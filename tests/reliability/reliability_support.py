@@ -104,7 +104,7 @@ def _forget_chroma(index_dir: Path) -> None:
 @contextlib.contextmanager
 def opened(index_dir: Path) -> Iterator[Any]:
     """A fresh Assistant (fake embedder) on an index written by another process; released afterwards."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 

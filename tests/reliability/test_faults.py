@@ -221,7 +221,7 @@ def test_index_from_another_chunker_version_is_refused_then_rebuilt(fake_built_i
 
 
 def test_mismatch_is_refused_before_the_model_is_used(fake_built_index):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 
@@ -277,7 +277,7 @@ def test_index_dir_under_a_regular_file_gives_a_clear_error(tmp_path):
     # This fails for root too (ENOTDIR), unlike mode bits.
     (tmp_path / "a-file").write_text("not a folder")
     index = tmp_path / "a-file" / "index"
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 

@@ -229,7 +229,7 @@ def test_a_path_longer_than_the_system_allows_is_reported(fake_assistant, tmp_pa
 
 # -- item 10: chunks and pages per file ------------------------------------------------------------------------
 def test_a_file_with_too_many_chunks_is_refused_naming_the_setting(tmp_path, monkeypatch):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 
@@ -247,7 +247,7 @@ def test_a_file_with_too_many_chunks_is_refused_naming_the_setting(tmp_path, mon
 def test_a_pdf_with_too_many_pages_is_refused_before_its_text_is_read(tmp_path, monkeypatch):
     from fpdf import FPDF
 
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 
@@ -303,7 +303,7 @@ def test_an_endless_web_page_is_cut_at_the_size_limit(tmp_path):
     import http.server
     import threading
 
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.settings import Settings
     from conftest import FakeEmbedder
 

@@ -20,7 +20,7 @@ Q_RULING = "What did Judge Alsup rule about training on lawfully purchased books
 
 @pytest.fixture(scope="module")
 def small_index(tmp_path_factory):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path_factory.mktemp("llm-guards") / "index"
     a = Assistant(Settings(index_dir=index), embedder=FakeEmbedder())
@@ -30,7 +30,7 @@ def small_index(tmp_path_factory):
 
 
 def make(index, server, timeout=2.0, **kw):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     s = Settings(index_dir=index, llm="openai:test-model", llm_base_url=server.url, llm_api_key=server.key,
                  llm_timeout=timeout, **kw)

@@ -13,7 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.facade import Assistant
 from assistant.indexing import ORIGINS, record_origin, upload_id
 from assistant.settings import Settings
 from conftest import FakeEmbedder

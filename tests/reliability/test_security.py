@@ -44,7 +44,7 @@ The parties agreed to meet again in March 2026 to settle the royalty rate for th
 # -- defaults: loopback, no share link -------------------------------------------------------------------------
 def test_defaults_bind_loopback_without_share_link(monkeypatch, tmp_path):
     from assistant import cli as cli_mod
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.ui import server as ui
     from conftest import FakeEmbedder
 
@@ -257,7 +257,7 @@ def test_chat_api_with_auth_answers_and_bad_input_is_one_clear_error(secret_app,
 @pytest.fixture(scope="module")
 def injected(real_index, tmp_path_factory):
     """The small corpus plus a document that tries to give instructions, indexed with the real model."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     base = tmp_path_factory.mktemp("injection")
     index = base / "index"
@@ -319,7 +319,7 @@ def test_llm_obeying_the_injection_is_not_shown(injected, question):
 
     with ScriptedLLM(mode="injection") as s:  # replies "HACKED [1]" to everything
         settings = injected.settings.with_overrides(llm="openai:test-model", llm_base_url=s.url, llm_api_key=s.key)
-        from assistant.answering import Assistant
+        from assistant.facade import Assistant
 
         a = Assistant(settings, embedder=injected.embedder)
         ans = a.ask(question)
@@ -400,7 +400,7 @@ def test_no_secret_in_app_logs_feedback_or_index_files(secret_app, scripted_llm)
     # feedback as the chat records it, for an answer given while the LLM failed with a key-echoing error
     with opened(index) as a:
         s = Settings(index_dir=index, llm="openai:test-model", llm_base_url=scripted_llm.url, llm_api_key=API_KEY)
-        from assistant.answering import Assistant
+        from assistant.facade import Assistant
 
         ans = Assistant(s, embedder=a.embedder).ask("How much did Anthropic agree to pay?")
         assert ans.notice, "expected the LLM failure notice"

@@ -29,7 +29,7 @@ sys.path[:0] = [str(ROOT), str(TESTS)]
 
 
 def _install_fake_embedder() -> None:
-    import assistant.answering
+    import assistant.facade
     import assistant.embedding
     from conftest import FakeEmbedder
 
@@ -39,7 +39,7 @@ def _install_fake_embedder() -> None:
         return shared
 
     assistant.embedding.default_embedder = default_embedder
-    assistant.answering.default_embedder = default_embedder
+    assistant.facade.default_embedder = default_embedder
 
 
 def _install_kill_hooks() -> None:

@@ -34,7 +34,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def web(tmp_path_factory):
     """The app with auth, a short upload cache, a quick login lockout, and an LLM at an address nobody serves."""
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
 
     index = tmp_path_factory.mktemp("web") / "index"
     assert not Assistant(Settings(index_dir=index), embedder=FakeEmbedder()).ingest([str(CORPUS)]).failed
@@ -174,7 +174,7 @@ def test_behind_auth_a_link_opens_only_for_its_login(web, session):
 
 # -- item 1 (UI part): replacing a document needs an explicit action, and names who did it ----------------------
 def test_replacing_through_the_ui_is_explicit_and_names_who(web, tmp_path):
-    from assistant.answering import Assistant
+    from assistant.facade import Assistant
     from assistant.ui.blocks import ChatApp
 
     forged = tmp_path / "bartz.md"
