@@ -12,6 +12,7 @@ from . import composer, prompts
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, NotFoundError
 from .indexing import record_origin
+from .lexical import open_lexical
 from .linking import (
     Link,
     Linker,
@@ -145,7 +146,8 @@ class Assistant:
         if self._retriever is None:
             with self._lock:
                 if self._retriever is None:
-                    self._retriever = Retriever(self.store, self.embedder, self.settings)
+                    self._retriever = Retriever(self.store, self.embedder, self.settings,
+                                                open_lexical(self.store, self.settings))
         return self._retriever
 
     # -- documents ----------------------------------------------------------------------------------------------
@@ -158,7 +160,7 @@ class Assistant:
 
     def sources(self) -> list[dict[str, Any]]:
         """Ready documents' records (no text), sorted by source id."""
-        self.retriever.refresh(force=True)
+        self.retriever.lexical.refresh(force=True)
         out = []
         for sid, d in sorted(self.retriever.docs.items()):
             if not d.get("hash"):
@@ -182,8 +184,8 @@ class Assistant:
             marker = interrupted_marker(self.settings.index_dir)
             marker.touch()  # a removal cut short leaves chunks that the next ingest sweeps
             n = self.store.remove_document(source_id)
-            self.retriever.document_removed(source_id)
-            self.retriever.save_cache()
+            self.retriever.lexical.document_removed(source_id)
+            self.retriever.lexical.save_cache()
             marker.unlink(missing_ok=True)
         return n
 
@@ -226,7 +228,7 @@ class Assistant:
             raise InvalidInputError(f"k is {k!r}: use a whole number of passages from 1 to 50")
         if filters is not None and not isinstance(filters, dict):
             raise InvalidInputError(f"Filters are a {type(filters).__name__}, not a mapping of filter: value")
-        self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
+        self.retriever.lexical.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"
         query = self.retrieval_query(q, history)
@@ -277,7 +279,7 @@ class Assistant:
         said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
         titles, primary = self._doc_views()
         ctx = composer.Context(
-            stats=self.retriever.bm25, document_text=self.document_text, embed=self.embedder.embed,
+            stats=self.retriever.lexical, document_text=self.document_text, embed=self.embedder.embed,
             query_vector=qv, linked=links, titles=titles, primary=primary, history_question=prev,
             already_said=said, min_relevance=self.settings.min_relevance, empty_index=not self.retriever.docs,
             profile=PROFILE, weights=self.weights,
@@ -363,10 +365,10 @@ class Assistant:
         """Links names in questions to documents; rebuilt when the registry changes."""
         sig = self.retriever.signature
         if self._linker is None or self._linker[0] != sig:
-            bm = self.retriever.bm25
-            docs = [with_headings(names_from_record({**d, "source_id": sid}), {bm.section_of[r] for r in bm.rows_of(sid)})
+            lex = self.retriever.lexical
+            docs = [with_headings(names_from_record({**d, "source_id": sid}), {sec for _c, sec in lex.sections(sid)})
                     for sid, d in self.retriever.docs.items() if d.get("hash")]
-            self._linker = (sig, Linker(docs, self.retriever.bm25))
+            self._linker = (sig, Linker(docs, lex))
         return self._linker[1]
 
     def _links(self, asked: Question, previous: str) -> dict[str, float]:

@@ -273,7 +273,7 @@ def child_serve(args) -> dict:
     busy; per-stage latency percentiles, the composer-shaped sentence batch, memory."""
     t0 = time.perf_counter()
     a = _assistant(Path(args.index), args.hashed)
-    a.retriever.refresh(force=True)
+    a.retriever.lexical.refresh(force=True)
     ready = time.perf_counter() - t0
     t0 = time.perf_counter()
     load = getattr(a.embedder, "load", None)
@@ -319,7 +319,7 @@ def child_peers(args) -> dict:
     from .loaders import load_path
 
     a = _assistant(Path(args.index), False)
-    a.retriever.refresh(force=True)
+    a.retriever.lexical.refresh(force=True)
     a.embedder.embed(["warm up"])
     embed_s: list[float] = []  # the query-embedding time of the latest call, whichever pipeline made it
 
@@ -463,7 +463,7 @@ def child_embedders(args) -> dict:
         a = Assistant(Settings(index_dir=index, embedder=EMBEDDER_NAMES[k]), embedder=e)
         if not index.exists():
             a.ingest([str(folder)])
-        a.retriever.refresh(force=True)
+        a.retriever.lexical.refresh(force=True)
         for mode in ("dense", "hybrid"):
             out[f"{k}_{mode}"] = _hit_rates([
                 _source_hits([h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode)], exp)

@@ -347,7 +347,7 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
         if marker.exists():
             store.sweep()  # the last write was cut short: drop chunks no document version owns
         _touch(marker)
-        retriever.refresh(force=True)
+        retriever.lexical.refresh(force=True)
         registry = dict(retriever.docs)
         seen_ids: dict[str, str] = {}
         bar = None
@@ -385,7 +385,7 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
                 raise IndexAccessError(_write_failure(settings.index_dir, store.location, names, e)) from None
             for doc, cs, updated in batch:
                 meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
-                retriever.document_written(doc.source_id, cs, meta)
+                retriever.lexical.document_written(doc.source_id, cs, meta)
                 registry[doc.source_id] = meta
                 (report.updated if updated else report.added).append(doc.source_id)
                 report.chunks += len(cs)
@@ -458,7 +458,7 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
             if batch_chunks >= 512:
                 flush()  # outside the per-file try: a write failure is the index's, not this file's
         flush()
-        retriever.save_cache()
+        retriever.lexical.save_cache()
         marker.unlink(missing_ok=True)
         if bar:
             bar.close()
