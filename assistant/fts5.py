@@ -155,7 +155,7 @@ class Fts5Index:
         if not path.exists():
             return None
         try:
-            src = _connect(f"file:{path}?mode=ro", uri=True)
+            src = _connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         except sqlite3.Error:
             return None
         try:

@@ -336,11 +336,13 @@ class Fts5Lexical(_RegistrySync):
 KINDS: dict[str, type[_RegistrySync]] = {"bm25": BM25Lexical, "fts5": Fts5Lexical}
 
 
-def open_lexical(store: Store, settings: Settings, kind: str = "bm25") -> LexicalIndex:
-    """The lexical index of a store, cached under settings.index_dir (not read until the first refresh)."""
+def open_lexical(store: Store, settings: Settings, kind: str | None = None) -> LexicalIndex:
+    """The lexical index of a store (settings.lexical unless `kind` says), cached under settings.index_dir; nothing
+    is read until the first refresh."""
+    kind = kind or settings.lexical
     cls = KINDS.get(kind)
     if cls is None:
-        raise InvalidInputError(f"Unknown lexical index '{kind}': use one of {', '.join(KINDS)}")
+        raise InvalidInputError(f"Unknown lexical index '{kind}' (ASSISTANT_LEXICAL): use one of {', '.join(KINDS)}")
     return cls(store, Path(settings.index_dir) / cls.CACHE)
 
 

@@ -11,9 +11,12 @@ import time
 
 import pytest
 
+from assistant.answering import Assistant
 from assistant.lexical import KINDS, LexicalIndex, indexed_text, open_lexical
+from assistant.settings import Settings
 from assistant.store import registry_signature
 from assistant.types import Chunk
+from conftest import FakeEmbedder
 
 DOCS = {
     "bartz": ("Bartz v. Anthropic", [("Rulings", "Judge Alsup ruled that training on lawfully bought books was fair "
@@ -183,6 +186,23 @@ def test_open_lexical_names_the_known_kinds(settings):
 
 def test_indexed_text_holds_title_and_section():
     assert indexed_text("Body.", {"title": "T", "section": "S"}) == "T S Body."
+
+
+def test_the_setting_chooses_the_index_end_to_end(kind, tmp_path, corpus_copy):
+    """ASSISTANT_LEXICAL picks the index: ingest saves its cache, a second instance serves from it."""
+    s = Settings(index_dir=tmp_path / "index", lexical=kind)
+    a = Assistant(s, embedder=FakeEmbedder())
+    a.ingest([corpus_copy])
+    assert isinstance(a.retriever.lexical, KINDS[kind]) and (s.index_dir / KINDS[kind].CACHE).is_dir()
+    other = Assistant(s, embedder=FakeEmbedder())
+    real, reads = other.store.iter_chunks, []
+    other.store.iter_chunks = lambda *args, **kw: (reads.append(kw), real(*args, **kw))[1]
+    other.retriever.lexical.refresh()
+    assert reads == []  # opened from the cache, not rebuilt from Chroma
+    other.store.iter_chunks = real
+    answer = other.ask("What does Article 4 of the DSM Directive allow?")
+    assert any(c.source_id == "dsm-mini" for c in answer.citations)
+    assert sorted(other.retriever.lexical.ready) == sorted(a.retriever.lexical.ready)
 
 
 def test_against_real_chroma(kind, fake_assistant, corpus_copy):
