@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from . import composer, prompts
+from . import llm as llm_mod
 from .embedding import Embedder, default_embedder
-from .errors import InvalidInputError, NotFoundError
-from .indexing import record_origin
+from .errors import InvalidInputError, LLMError, NotFoundError
+from .indexing import index_lock, interrupted_marker, record_origin
 from .lexical import open_lexical
 from .linking import (
     Link,
@@ -177,8 +178,6 @@ class Assistant:
 
     def remove(self, source_id: str) -> int:
         """Delete a document and its chunks; returns the number of chunks removed."""
-        from .indexing import index_lock, interrupted_marker
-
         self.source(source_id)
         with index_lock(self.settings.index_dir):
             marker = interrupted_marker(self.settings.index_dir)
@@ -233,9 +232,6 @@ class Assistant:
         use_llm = self.mode == "llm"
         query = self.retrieval_query(q, history)
         if use_llm and history:
-            from . import llm as llm_mod
-            from .errors import LLMError
-
             try:
                 query = llm_mod.condense(self, q, history)
             except LLMError:
@@ -246,9 +242,6 @@ class Assistant:
         if not answer.refused:
             self._check_premise(asked, answer, ctx.linked, ctx.titles, hits)
         if use_llm and not answer.refused:  # nothing relevant found: refuse without calling the LLM
-            from . import llm as llm_mod
-            from .errors import LLMError
-
             try:
                 # the model answers the standalone (condensed) question, so a follow-up keeps its context
                 answer = llm_mod.generate(self, query, hits, on_token=on_token)
