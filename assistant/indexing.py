@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .chunking import chunk_document
-from .errors import AssistantError, IndexAccessError, IndexLockedError, LoadError
+from .errors import AssistantError, IndexAccessError, IndexLockedError, InvalidInputError, LoadError
 from .loaders import load_path, load_url, supported_suffix
 from .types import Chunk, SourceDoc
 
@@ -324,8 +324,6 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
     moves; `show_bar` draws the same figures on stderr (default: when stderr is a terminal).
     """
     if origin not in ORIGINS:
-        from .errors import InvalidInputError
-
         raise InvalidInputError(f"Unknown origin '{origin}': use one of {', '.join(ORIGINS)}")
     t_start = time.perf_counter()
     settings = assistant.settings
@@ -384,7 +382,7 @@ def ingest(assistant: Assistant, paths: Iterable[str | Path | SourceDoc], rebuil
                 names = ", ".join(d.path for d, _cs, _u in batch[:3])
                 raise IndexAccessError(_write_failure(settings.index_dir, store.location, names, e)) from None
             for doc, cs, updated in batch:
-                meta = store._doc_meta(doc, len(cs), ready_hash=doc.content_hash)
+                meta = store.doc_meta(doc, len(cs), ready_hash=doc.content_hash)
                 retriever.lexical.document_written(doc.source_id, cs, meta)
                 registry[doc.source_id] = meta
                 (report.updated if updated else report.added).append(doc.source_id)

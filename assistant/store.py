@@ -255,7 +255,7 @@ class Store:
                         metadatas=[{**o, "pending": d.content_hash} for d, o in old])
         if new:
             docs.add(ids=[d.source_id for d in new], embeddings=[[0.0]] * len(new), documents=[""] * len(new),
-                     metadatas=[{**self._doc_meta(d, 0, ready_hash=""), "pending": d.content_hash} for d in new])
+                     metadatas=[{**self.doc_meta(d, 0, ready_hash=""), "pending": d.content_hash} for d in new])
 
     def put_chunks(self, items: list[tuple[SourceDoc, list[Chunk]]], vectors: np.ndarray) -> None:
         """Step 2: upsert chunks with their vectors, each stamped with its document's new hash."""
@@ -282,7 +282,7 @@ class Store:
         chunks_col, docs = self.collections(create=True)
         docs.upsert(ids=[d.source_id for d, _n in items], embeddings=[[0.0]] * len(items),
                     documents=[d.text for d, _n in items],
-                    metadatas=[self._doc_meta(d, n, ready_hash=d.content_hash) for d, n in items])
+                    metadatas=[self.doc_meta(d, n, ready_hash=d.content_hash) for d, n in items])
         self._bump(docs)
         chunks_col.delete(where={"$and": [{"source_id": {"$in": [d.source_id for d, _n in items]}},
                                           {"doc_hash": {"$nin": [d.content_hash for d, _n in items]}}]})
@@ -299,7 +299,8 @@ class Store:
             chunks_col.delete(where={"source_id": source_id})
         return len(got["ids"])
 
-    def _doc_meta(self, doc: SourceDoc, n_chunks: int, ready_hash: str) -> dict[str, Any]:
+    def doc_meta(self, doc: SourceDoc, n_chunks: int, ready_hash: str) -> dict[str, Any]:
+        """The registry record of a document version (what commit_documents writes; ingest caches it)."""
         fm = doc.metadata
         meta: dict[str, Any] = {
             "source_id": doc.source_id, "title": doc.title[:500], "doc_type": doc.doc_type,
