@@ -1,10 +1,17 @@
 """The lexical side of retrieval: one object owns the keyword index, the registry view it reflects, its cache beside
 the index, and keeping both in step with the store (on ingest and removal, and when another process wrote).
 
-`LexicalIndex` is what retrieval, answering and ingest use; `BM25Lexical` (our bm25.BM25Index) is the default.
-`Fts5Lexical` (SQLite FTS5, fts5.Fts5Index) implements the same Protocol and is tested; `assistant bench --only
-lexical` compares the two. BM25 stays the default: on the shipped corpus and at 10k chunks it searches several times
-faster with the same quality (the figures are in README's performance section and the bench output).
+`LexicalIndex` is what retrieval, answering and ingest use. Two implementations, both complete and tested
+(tests/test_lexical.py runs each through the Protocol), chosen by settings.lexical (ASSISTANT_LEXICAL):
+
+- `BM25Lexical`, the default: our in-memory BM25 (bm25.BM25Index), cached under index/bm25.
+- `Fts5Lexical`: SQLite FTS5 (fts5.Fts5Index, standard library), cached under index/fts5.
+
+`assistant bench --only lexical` compares them. On 2026-12-02 (2 shared cores) FTS5 built as fast, held less memory
+(27 against 44 MiB at 10k chunks) and ranked as well (lexical-only source hit@1 0.776 against 0.780, hybrid 0.737
+against 0.714 on evals/core.yaml at 10k chunks), but searched far slower: top 30 in 28 ms p50 / 57 ms p95 against
+0.2 / 0.4 ms for BM25 (3.5 ms p50 at the starter corpus's 775 chunks: it grows with the matching rows, which FTS5's
+bm25() scores one by one). BM25 stays the default for that; FTS5 stays selectable since it is complete and tested.
 """
 
 from __future__ import annotations
@@ -78,13 +85,22 @@ class LexicalIndex(Protocol):
         """(chunk id, section heading) of one document's chunks."""
         ...
 
-    def idf(self, term: str) -> float: ...
+    # statistics: composer.LexicalStats (idf, df, sources_with) and linking.Linker (also chunks_of)
+    def idf(self, term: str) -> float:
+        """Inverse document frequency of a (stemmed) term over chunks; unknown terms get the maximum."""
+        ...
 
-    def df(self, term: str) -> int: ...
+    def df(self, term: str) -> int:
+        """How many chunks contain the (stemmed) term."""
+        ...
 
-    def sources_with(self, terms: Iterable[str]) -> Counter: ...
+    def sources_with(self, terms: Iterable[str]) -> Counter:
+        """For each document, how many of its chunks contain every one of the (stemmed) terms."""
+        ...
 
-    def chunks_of(self, source_id: str) -> int: ...
+    def chunks_of(self, source_id: str) -> int:
+        """How many chunks a document has."""
+        ...
 
 
 class _RegistrySync:
