@@ -15,6 +15,7 @@ from . import composer, prompts
 from .citations import check_answer
 from .errors import InvalidInputError
 from .indexing import record_origin
+from .lexical import LexicalIndex
 from .linking import (
     Link,
     Linker,
@@ -120,11 +121,11 @@ def previous_question(question: str, history: list[dict] | None) -> str:
     return ""
 
 
-def build_linker(docs: dict[str, dict[str, Any]], lexical) -> Linker:
+def build_linker(docs: dict[str, dict[str, Any]], lexical: LexicalIndex) -> Linker:
     """The linker over the ready documents' names, captions and section headings (`lexical` gives the headings
     and the term statistics)."""
     named = [with_headings(names_from_record({**d, "source_id": sid}),
-                           {lexical.section_of[r] for r in lexical.rows_of(sid)})
+                           {sec for _c, sec in lexical.sections(sid)})
              for sid, d in docs.items() if d.get("hash")]
     return Linker(named, lexical)
 
@@ -235,7 +236,7 @@ def prepare(src: Sources, question: str, query: str, history: list[dict] | None 
     hits = hits + lookup_hits(src.retriever, src.document_text, asked, hits, qv, links, filters)
     said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
     ctx = composer.Context(
-        stats=src.retriever.bm25, document_text=src.document_text, embed=src.sentence_vectors,
+        stats=src.retriever.lexical, document_text=src.document_text, embed=src.sentence_vectors,
         query_vector=qv, linked=links, titles=src.titles, primary=src.primary, history_question=prev,
         already_said=said, min_relevance=src.settings.min_relevance, empty_index=not src.retriever.docs,
         profile=PROFILE, weights=src.weights,

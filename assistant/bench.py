@@ -1,10 +1,12 @@
 """Benchmark: prints figures, asserts nothing. Cold start (CLI first answer, web page, first web answer), warm ask
 p50/p95/p99 per stage on a quiet machine and with one core kept busy by a process the bench starts itself, ingest
-and re-ingest against the raw embedder, memory, LlamaIndex's default pipeline against ours on the same questions in the same process, and the
-embedders (ONNX fp32 default, torch reference, ONNX int8) against each other. Ends with a summary table.
+and re-ingest against the raw embedder, memory, LlamaIndex's default pipeline against ours on the same questions in
+the same process, the embedders (ONNX fp32 default, torch reference, ONNX int8) against each other, and the lexical
+indexes (our BM25 and SQLite FTS5, behind lexical.LexicalIndex) against each other. Ends with a summary table.
 
     assistant bench                                 # starter corpus + 10k chunks (~20 min on 2 cores)
     assistant bench --sizes "" --quick              # starter corpus only, fewer questions (~3 min)
+    assistant bench --only lexical                  # BM25 against FTS5 alone, starter corpus + 10k chunks
     assistant bench --sizes 10000,100000            # adds 100k chunks: well over an hour on 2 cores
     assistant bench --embedder minilm-onnx-int8     # every run with another embedder
 
@@ -37,9 +39,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .chunking import chunk_document
 from .composer import SENTENCE_VECTORS, quotable_texts
 from .embedding import embed_query
 from .evaluation import _rank
+from .lexical import KINDS as LEXICAL_KINDS
+from .loaders import load_path
+from .retrieval import Retriever
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["Summary", "Parties and court", "Key dates", "What was alleged", "Rulings and outcome", "Status",
@@ -105,9 +111,6 @@ def write_synthetic(folder: Path, n_chunks: int, seed: int = 7) -> int:
     """Markdown documents of up to seven sections, deterministic for a seed, until they chunk (with the real
     chunker) to exactly n_chunks where possible: the last documents get fewer sections so the total lands on
     the target. Returns the number of chunks written."""
-    from .chunking import chunk_document
-    from .loaders import load_path
-
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     total = i = 0
@@ -124,9 +127,6 @@ def write_synthetic(folder: Path, n_chunks: int, seed: int = 7) -> int:
 
 
 def _count_chunks(folder: Path) -> int:
-    from .chunking import chunk_document
-    from .loaders import load_path
-
     return sum(len(chunk_document(load_path(f, folder))) for f in sorted(folder.rglob("*.md")))
 
 
@@ -191,9 +191,6 @@ def _assistant(index: Path, hashed: bool):
 
 def child_ingest(args) -> dict:
     """Ingest a folder; report throughput, the raw embedder's throughput on a sample of the same chunks, memory."""
-    from .chunking import chunk_document
-    from .loaders import load_path
-
     a = _assistant(Path(args.index), args.hashed)
     a.embedder.embed(["warm up"])
     load0 = _load()
@@ -260,7 +257,7 @@ def child_serve(args) -> dict:
     busy; per-stage latency percentiles, memory."""
     t0 = time.perf_counter()
     a = _assistant(Path(args.index), args.hashed)
-    a.retriever.refresh(force=True)
+    a.retriever.lexical.refresh(force=True)
     ready = time.perf_counter() - t0
     t0 = time.perf_counter()
     a.load_embedder()
@@ -297,10 +294,8 @@ def child_peers(args) -> dict:
     from llama_index.core.node_parser import SentenceSplitter
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from .loaders import load_path
-
     a = _assistant(Path(args.index), False)
-    a.retriever.refresh(force=True)
+    a.retriever.lexical.refresh(force=True)
     a.embedder.embed(["warm up"])
     embed_s: list[float] = []  # the query-embedding time of the latest call, whichever pipeline made it
 
@@ -395,9 +390,7 @@ def child_embedders(args) -> dict:
     """The default ONNX fp32 embedder, the torch reference and the optional int8 export on the same chunks: raw
     throughput (rounds alternate the order), single-query latency on one thread, agreement with the torch vectors,
     and source hit@1/hit@5 on evals/core.yaml (fp32 and torch share the starter index; int8 needs its own)."""
-    from .chunking import chunk_document
     from .embedding import default_embedder
-    from .loaders import load_path
     from .settings import Settings
 
     folder = Path(args.folder)
@@ -444,12 +437,165 @@ def child_embedders(args) -> dict:
         a = Assistant(Settings(index_dir=index, embedder=EMBEDDER_NAMES[k]), embedder=e)
         if not index.exists():
             a.ingest([str(folder)])
-        a.retriever.refresh(force=True)
+        a.retriever.lexical.refresh(force=True)
         for mode in ("dense", "hybrid"):
             out[f"{k}_{mode}"] = _hit_rates([
                 _source_hits([h.chunk.source_id for h in a.retriever.search(q, k=5, mode=mode)], exp)
                 for q, exp in cases])
     return out
+
+
+# -- lexical indexes (BM25 and SQLite FTS5 behind lexical.LexicalIndex) --------------------------------------------
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class _FileRegistry:
+    """The store's registry reads for documents read from files: the lexical build needs no Chroma."""
+
+    def __init__(self):
+        self.docs: dict[str, dict] = {}
+
+    def generation(self) -> str:
+        return "files"
+
+    def documents(self) -> dict[str, dict]:
+        return dict(self.docs)
+
+    def iter_chunks(self, where: dict | None = None, text: bool = True):
+        return iter(())
+
+
+def child_index(args) -> dict:
+    """Ingest a folder (nothing else measured): the Chroma index the lexical comparison's hybrid runs search."""
+    a = _assistant(Path(args.index), args.hashed)
+    t0 = time.perf_counter()
+    report = a.ingest([args.folder])
+    return {"chunks": report.chunks, "seconds": time.perf_counter() - t0}
+
+
+def child_lexical(args) -> dict:
+    """One lexical index (--engine) through the LexicalIndex Protocol, in its own process: built from the corpus's
+    chunks (document_written per document, as ingest does), saved and loaded, one document added and removed,
+    search latency on the eval questions, memory, and source hit@1/hit@5 of lexical-only and of hybrid retrieval
+    (the Retriever over the --index Chroma index with this lexical index passed in)."""
+    import gc
+
+    folder, cls = Path(args.folder), LEXICAL_KINDS[args.engine]
+    docs = [load_path(f, folder) for f in sorted(folder.rglob("*.md"))]
+    chunked = [(d, chunk_document(d)) for d in docs]
+    source_of = {c.id: d.source_id for d, cs in chunked for c in cs}
+    gc.collect()
+    rss0 = _rss_mb()
+    with tempfile.TemporaryDirectory() as tmp:
+        registry = _FileRegistry()
+        lex = cls(registry, Path(tmp) / "cache")
+        t0 = time.perf_counter()
+        for d, cs in chunked:
+            registry.docs[d.source_id] = {"hash": d.content_hash, "title": d.title, "source_id": d.source_id}
+            lex.document_written(d.source_id, cs, registry.docs[d.source_id])
+        build = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        lex.save_cache()  # BM25 freezes, FTS5 commits and merges its segments: what a serving process loads
+        save = time.perf_counter() - t0
+        gc.collect()
+        held, peak = _rss_mb() - rss0, _peak_rss_mb() - rss0
+        cache_mb = sum(f.stat().st_size for f in (Path(tmp) / "cache").rglob("*") if f.is_file()) / 2**20
+        t0 = time.perf_counter()
+        again = cls(registry, Path(tmp) / "cache")
+        again.refresh()  # loads the cache; the registry matches it, so nothing is re-read
+        load = time.perf_counter() - t0
+        assert len(again.ready) == len(source_of)
+        del again
+        # one more document written and removed, as ingest and `sources remove` do (median of 5)
+        extra = Path(tmp) / "extra"
+        extra.mkdir()
+        (extra / "bench-extra.md").write_text(_synthetic_doc(random.Random(99), 999999, SECTIONS), encoding="utf-8")
+        doc = load_path(extra / "bench-extra.md", extra)
+        cs = chunk_document(doc)
+        add_ms, remove_ms = [], []
+        for _ in range(5):
+            t0 = time.perf_counter()
+            lex.document_written(doc.source_id, cs, {"hash": doc.content_hash, "title": doc.title})
+            add_ms.append((time.perf_counter() - t0) * 1000)
+            t0 = time.perf_counter()
+            lex.document_removed(doc.source_id)
+            remove_ms.append((time.perf_counter() - t0) * 1000)
+        qs = _questions(args.questions)
+        for q in qs[:20]:
+            lex.search(q, 30)  # warm up
+        lat = []
+        for q in qs:
+            t0 = time.perf_counter()
+            lex.search(q, 30)
+            lat.append((time.perf_counter() - t0) * 1000)
+        cases = _eval_cases()
+        lexical_hits = _hit_rates([_source_hits([source_of[c] for c, _s in lex.search(q, 5)], exp)
+                                   for q, exp in cases])
+    out = {"kind": args.engine, "chunks": len(source_of), "docs": len(docs), "build_seconds": build,
+           "save_seconds": save, "load_seconds": load, "cache_mb": cache_mb, "add_ms": statistics.median(add_ms),
+           "remove_ms": statistics.median(remove_ms), "search_ms": _percentiles(lat), "rss_held_mb": held,
+           "rss_peak_growth_mb": peak, "lexical": lexical_hits, "cases": len(cases), "load": _load()}
+    # hybrid: the Retriever over the real Chroma index, with this lexical index synced from the store (no cache)
+    a = _assistant(Path(args.index), args.hashed)
+    with tempfile.TemporaryDirectory() as tmp:
+        lex = cls(a.store, Path(tmp) / "cache")
+        t0 = time.perf_counter()
+        lex.refresh(force=True)
+        out["sync_from_store_seconds"] = time.perf_counter() - t0
+        r = Retriever(a.store, a.embedder, a.settings, lex)
+        r.search("warm up", k=5)
+        hyb, lat = [], []
+        for q, exp in cases:
+            t0 = time.perf_counter()
+            found = [h.chunk.source_id for h in r.search(q, k=5, mode="hybrid")]
+            lat.append((time.perf_counter() - t0) * 1000)
+            hyb.append(_source_hits(found, exp))
+        out["hybrid"] = {**_hit_rates(hyb), "ms": _percentiles(lat)}
+    return out
+
+
+def lexical_comparison(runs: list[tuple[str, Path, bool]], work: Path, questions: int) -> dict:
+    """Every lexical index on every corpus, each in its own process (so memory figures are its own)."""
+    out: dict = {}
+    for label, folder, hashed in runs:
+        index = work / f"index-{folder.name}"
+        if not index.exists():
+            _run_child("index", index=index, folder=folder, hashed=hashed)
+        out[label] = {kind: _run_child("lexical", index=index, folder=folder, hashed=hashed, engine=kind,
+                                       questions=questions) for kind in LEXICAL_KINDS}
+        out[label]["hashed"] = hashed
+    return out
+
+
+def print_lexical(res: dict) -> None:
+    labels = list(res)
+    cols = [(label, kind) for label in labels for kind in LEXICAL_KINDS]
+    print("## Lexical indexes (lexical.LexicalIndex: ours BM25 and SQLite FTS5; each in its own process)\n")
+    print("| figure | " + " | ".join(f"{k} ({label})" for label, k in cols) + " |\n|---|" + "---|" * len(cols))
+
+    def row(name: str, fn) -> None:
+        print(f"| {name} | " + " | ".join(fn(res[label][k]) for label, k in cols) + " |")
+
+    row("chunks (documents)", lambda v: f"{v['chunks']:,} ({v['docs']:,})")
+    row("build: document_written per document, s", lambda v: f"{v['build_seconds']:.2f}")
+    row("save (freeze / commit) s; cache size MB", lambda v: f"{v['save_seconds']:.2f}; {v['cache_mb']:.1f}")
+    row("load the saved cache, s", lambda v: f"{v['load_seconds']:.2f}")
+    row("sync from the store, no cache, s", lambda v: f"{v['sync_from_store_seconds']:.2f}")
+    row("add / remove one 7-section document, ms", lambda v: f"{v['add_ms']:.1f} / {v['remove_ms']:.1f}")
+    row("search top 30, p50 / p95 / p99 ms", lambda v: _ppp(v["search_ms"]))
+    row("memory held after build (peak growth), MiB", lambda v: f"{v['rss_held_mb']:.0f} ({v['rss_peak_growth_mb']:.0f})")
+    row("lexical only: source hit@1 / hit@5", lambda v: f"{v['lexical']['hit_at_1']:.3f} / {v['lexical']['hit_at_5']:.3f}")
+    row("hybrid: source hit@1 / hit@5", lambda v: f"{v['hybrid']['hit_at_1']:.3f} / {v['hybrid']['hit_at_5']:.3f}")
+    row("hybrid search p50 / p95 ms (with query embedding)", lambda v: _pp(v["hybrid"]["ms"]))
+    first = res[labels[0]][next(iter(LEXICAL_KINDS))]
+    hashed = [label for label in labels if res[label].get("hashed")]
+    print(f"\nQuality on the {first['cases']} evals/core.yaml questions with expected sources, k=5."
+          + (f" {', '.join(hashed)}: hashed stand-in vectors, so hybrid quality there means little." if hashed else "")
+          + f" Load average at the end: {first['load']}.\n")
 
 
 def _run_child(kind: str, **kw) -> dict:
@@ -559,6 +705,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cold-runs", type=int, default=3, help="Cold starts measured (the median is reported).")
     ap.add_argument("--quick", action="store_true", help="Fewer questions; no peers, cold start or embedders.")
     ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--no-lexical", action="store_true", help="Skip the comparison of the lexical indexes.")
+    ap.add_argument("--only", choices=["lexical"], default=None,
+                    help="Run one part alone: 'lexical' compares BM25 and SQLite FTS5 on the starter corpus and "
+                         "--sizes.")
     ap.add_argument("--json", default=None, help="Also write all figures as JSON to this file.")
     ap.add_argument("--keep", default=None, metavar="DIR",
                     help="Build the corpora and indexes in DIR (new or empty) and keep them (default: a temporary "
@@ -569,13 +719,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--hashed", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--raw-sample", type=int, default=1000, help=argparse.SUPPRESS)
     ap.add_argument("--retriever", default="hybrid", help=argparse.SUPPRESS)
+    ap.add_argument("--engine", default="bm25", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if args.embedder:
         os.environ["ASSISTANT_EMBEDDER"] = args.embedder  # the children inherit it
     if args.child:
         fn = {"ingest": child_ingest, "serve": child_serve, "peers": child_peers,
-              "embedders": child_embedders}[args.child]
+              "embedders": child_embedders, "index": child_index, "lexical": child_lexical}[args.child]
         print(json.dumps(fn(args)))
         return
 
@@ -595,26 +746,34 @@ def main(argv: list[str] | None = None) -> None:
             shutil.copytree(ROOT / "sources", folder)
             write_synthetic(folder / "synthetic", max(0, size - starter_chunks))
             runs.append((f"{size:,} chunks", folder, size > args.real_max))
+        if args.only == "lexical":
+            results["lexical"] = lexical_comparison(runs, work, questions)
+            print_lexical(results["lexical"])
+            runs = []
         for label, folder, hashed in runs:
             index = work / f"index-{folder.name}"
             ing = _run_child("ingest", index=index, folder=folder, hashed=hashed)
             srv = _run_child("serve", index=index, hashed=hashed, questions=questions)
             results["runs"].append({"label": label, "hashed": hashed, "ingest": ing, "serve": srv})
             print_run(label, hashed, ing, srv)
-        if not args.quick:
+        if not args.quick and not args.only:
             cs = cold_start(work / "index-starter", runs=args.cold_runs, folder=starter)
             results["cold_start"] = cs
             print_cold(cs)
-        if not args.quick and not args.no_peers:
+        if not args.quick and not args.no_peers and not args.only:
             peers = _run_child("peers", index=work / "index-starter", folder=starter)
             results["peers"] = peers
             print_peers(peers)
-        if not args.quick and not args.no_embedders:
+        if not args.quick and not args.no_embedders and not args.only:
             emb = _run_child("embedders", index=work / "index-starter", folder=starter)
             results["embedders"] = emb
             print_embedders(emb)
+        if not args.quick and not args.no_lexical and not args.only:
+            results["lexical"] = lexical_comparison(runs, work, questions)
+            print_lexical(results["lexical"])
         results["load_end"] = _load()
-        print_summary(results)
+        if not args.only:
+            print_summary(results)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -428,7 +428,7 @@ def run_eval(assistant, paths: list[str], k: int | None = None, retriever: str |
             raise EvalSetError(f"No case with id '{missing[0]}' in {', '.join(s.path for s in sets)}")
     plan = [(s, select(s.cases, only, pattern)) for s in sets]
     # warm up (model load, BM25 build) so latencies measure answering, not start-up
-    assistant.retriever.refresh(force=True)
+    assistant.retriever.lexical.refresh(force=True)
     assistant.embedder.embed(["warm-up"])
     total = sum(len(cs) for _s, cs in plan)
     bar = None

@@ -1,6 +1,6 @@
 """The Assistant facade: opens the index's parts once and wires the stages together. No stage imports it.
 
-    document -> chunks -> vectors -> store      indexing.ingest(paths, store, embedder, retriever, sentences, ...)
+    document -> chunks -> vectors -> store      indexing.ingest(paths, store, embedder, lexical, sentences, ...)
     question -> hits -> answer                  answering.prepare(Sources(...), question, ...), answering.answer
     answer -> LLM answer, verified (optional)   llm.condense / llm.generate(settings, embedder, document_text, ...)
 """
@@ -18,6 +18,7 @@ from . import llm as llm_mod
 from .embedding import Embedder, default_embedder
 from .errors import InvalidInputError, LLMError, NotFoundError
 from .indexing import IngestReport, index_lock, ingest, interrupted_marker, record_origin
+from .lexical import open_lexical
 from .linking import Linker
 from .retrieval import Retriever
 from .sentence_vectors import SentenceVectors
@@ -69,7 +70,8 @@ class Assistant:
         if self._retriever is None:
             with self._lock:
                 if self._retriever is None:
-                    self._retriever = Retriever(self.store, self.embedder, self.settings)
+                    self._retriever = Retriever(self.store, self.embedder, self.settings,
+                                                open_lexical(self.store, self.settings))
         return self._retriever
 
     @property
@@ -92,7 +94,7 @@ class Assistant:
         """Links names in questions to documents; rebuilt when the registry changes."""
         sig = self.retriever.signature
         if self._linker is None or self._linker[0] != sig:
-            self._linker = (sig, answering.build_linker(self.retriever.docs, self.retriever.bm25))
+            self._linker = (sig, answering.build_linker(self.retriever.docs, self.retriever.lexical))
         return self._linker[1]
 
     def _doc_views(self) -> tuple[dict[str, str], set[str]]:
@@ -106,13 +108,13 @@ class Assistant:
     def ingest(self, paths, *, origin: str = "cli", replace: bool = False, actor: str | None = None,
                follow_links: bool = False, **kw) -> IngestReport:
         """Add or update files, folders or URLs; see indexing.ingest for origin, replace, actor and follow_links."""
-        return ingest(paths, store=self.store, embedder=self.embedder, retriever=self.retriever,
+        return ingest(paths, store=self.store, embedder=self.embedder, lexical=self.retriever.lexical,
                       sentences=self.sentences, settings=self.settings, origin=origin, replace=replace,
                       actor=actor, follow_links=follow_links, **kw)
 
     def sources(self) -> list[dict[str, Any]]:
         """Ready documents' records (no text), sorted by source id."""
-        self.retriever.refresh(force=True)
+        self.retriever.lexical.refresh(force=True)
         return [d for _sid, d in sorted(self.retriever.docs.items()) if d.get("hash")]
 
     def source(self, source_id: str) -> dict[str, Any]:
@@ -129,8 +131,8 @@ class Assistant:
             marker = interrupted_marker(self.settings.index_dir)
             marker.touch()  # a removal cut short leaves chunks that the next ingest sweeps
             n = self.store.remove_document(source_id)
-            self.retriever.document_removed(source_id)
-            self.retriever.save_cache()
+            self.retriever.lexical.document_removed(source_id)
+            self.retriever.lexical.save_cache()
             self.sentences.remove(source_id)
             marker.unlink(missing_ok=True)
         return n
@@ -177,7 +179,7 @@ class Assistant:
             raise InvalidInputError(f"k is {k!r}: use a whole number of passages from 1 to 50")
         if filters is not None and not isinstance(filters, dict):
             raise InvalidInputError(f"Filters are a {type(filters).__name__}, not a mapping of filter: value")
-        self.retriever.refresh()  # a mismatched or unreadable index is refused before the model loads
+        self.retriever.lexical.refresh()  # a mismatched or unreadable index is refused before the model loads
         timings: dict[str, float] = {}
         use_llm = self.mode == "llm"
         query = answering.retrieval_query(q, history)

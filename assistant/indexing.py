@@ -19,7 +19,7 @@ from .chunking import chunk_document
 from .embedding import Embedder
 from .errors import AssistantError, IndexAccessError, IndexLockedError, InvalidInputError, LoadError
 from .loaders import load_path, load_url, special_kind, supported_suffix
-from .retrieval import Retriever
+from .lexical import LexicalIndex
 from .sentence_vectors import SentenceVectors
 from .settings import Settings
 from .store import Store
@@ -304,7 +304,7 @@ class _Progress:
             self.bar.refresh()
 
 
-def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: Embedder, retriever: Retriever,
+def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: Embedder, lexical: LexicalIndex,
            sentences: SentenceVectors, settings: Settings, rebuild: bool = False,
            progress: Callable[[int, int, str], None] | None = None, show_bar: bool | None = None,
            notify: Callable[[str], None] | None = None, origin: str = "cli", replace: bool = False,
@@ -347,13 +347,13 @@ def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: E
         if marker.exists():
             store.sweep()  # the last write was cut short: drop chunks no document version owns
         _touch(marker)
-        retriever.refresh(force=True)
+        lexical.refresh(force=True)
         if show_bar is None:
             show_bar = sys.stderr.isatty()
         bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr) if show_bar else None
         tracker = _Progress(len(items), progress, bar)
-        reader = _Reader(settings, dict(retriever.docs), origin, replace, actor, _now())
-        writer = _Writer(store, embedder, retriever, sentences, settings, reader.registry, report, tracker)
+        reader = _Reader(settings, dict(lexical.docs), origin, replace, actor, _now())
+        writer = _Writer(store, embedder, lexical, sentences, settings, reader.registry, report, tracker)
         for name, root in items:
             read = reader.read(name, root, report, store, tracker)
             if read is not None:
@@ -361,7 +361,7 @@ def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: E
             if writer.pending_chunks >= 512:
                 writer.flush()  # outside the per-file try: a write failure is the index's, not this file's
         writer.flush()
-        retriever.save_cache()
+        lexical.save_cache()
         marker.unlink(missing_ok=True)
         if bar:
             bar.close()
@@ -456,9 +456,9 @@ class _Writer:
     """Embeds read documents in batches and writes each batch in the store's four steps (see README, "How the
     index stays correct"), with the quotable sentences' vectors first."""
 
-    def __init__(self, store: Store, embedder: Embedder, retriever: Retriever, sentences: SentenceVectors,
+    def __init__(self, store: Store, embedder: Embedder, lexical: LexicalIndex, sentences: SentenceVectors,
                  settings: Settings, registry: dict[str, dict], report: IngestReport, tracker: _Progress):
-        self.store, self.embedder, self.retriever, self.sentences = store, embedder, retriever, sentences
+        self.store, self.embedder, self.lexical, self.sentences = store, embedder, lexical, sentences
         self.settings, self.registry, self.report, self.tracker = settings, registry, report, tracker
         self.batch: list[tuple[SourceDoc, list[Chunk], bool]] = []
         self.pending_chunks = 0
@@ -499,7 +499,7 @@ class _Writer:
             raise IndexAccessError(_write_failure(self.settings.index_dir, store.location, names, e)) from None
         for doc, cs, updated in batch:
             meta = store.doc_meta(doc, len(cs), ready_hash=doc.content_hash)
-            self.retriever.document_written(doc.source_id, cs, meta)
+            self.lexical.document_written(doc.source_id, cs, meta)
             self.registry[doc.source_id] = meta
             (report.updated if updated else report.added).append(doc.source_id)
             report.chunks += len(cs)

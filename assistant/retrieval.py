@@ -1,31 +1,26 @@
-"""question (+ filters) -> ranked Hits: dense (Chroma) and BM25, fused by reciprocal rank."""
+"""question (+ filters) -> ranked Hits: dense (Chroma) and the lexical index (lexical.py), fused by reciprocal rank."""
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
-import logging
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .bm25 import BM25Index
 from .embedding import Embedder, embed_query
 from .errors import InvalidInputError
+from .lexical import LexicalIndex
 from .settings import Settings
-from .store import Store, date_int, registry_signature
+from .store import Store, date_int
 from .types import Chunk, Hit
 
 FILTER_KEYS = ("type", "jurisdiction", "date_from", "date_to", "source_id", "status")
 MODES = ("dense", "bm25", "hybrid")
 RRF_K = 60
-FULL_READ_EVERY = 300.0  # seconds
-log = logging.getLogger(__name__)
 
 
 def _as_list(value: Any) -> list[str]:
@@ -47,154 +42,23 @@ def chunk_from(cid: str, text: str, meta: dict) -> Chunk:
 
 
 class Retriever:
-    """Keeps a registry cache and the BM25 side in step with Chroma; answers search()."""
+    """Embeds the question, queries Chroma and the lexical index, and fuses the two rankings."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: Settings):
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings, lexical: LexicalIndex):
         self.store = store
         self.embedder = embedder
         self.settings = settings
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.bm25 = BM25Index()
-        self._sig: str | None = None
-        self._bm_hashes: dict[str, str] = {}  # the document versions the BM25 side holds
-        self._dirty = False
-        self._checked = 0.0
-        self._gen: str | None = None  # the registry generation the cached view reflects
-        self._reloading: threading.Thread | None = None
-        self._local_writes = 0  # documents written or removed by this process (see _reload)
-        self._full_read_at = 0.0
-        self._lock = threading.RLock()
+        self.lexical = lexical  # owns the registry view and keeps it in step (refresh, document_written, ...)
 
-    # -- keeping in step ----------------------------------------------------------------------------------------
+    @property
+    def docs(self) -> dict[str, dict[str, Any]]:
+        """The registry view searches filter by (the lexical index's)."""
+        return self.lexical.docs
+
     @property
     def signature(self) -> str | None:
-        """A digest of the visible documents' versions: it changes whenever a document is added, changed or
-        removed (caches built from the registry compare it)."""
-        return self._sig
-
-    @property
-    def cache_dir(self) -> Path:
-        """Where the BM25 side is saved (always local, also when Chroma is a server)."""
-        return Path(self.settings.index_dir) / "bm25"
-
-    def refresh(self, force: bool = False, max_age: float = 5.0, wait: bool = False) -> None:
-        """Bring the registry cache and BM25 in step with the index (only documents that changed are re-read).
-
-        At most every `max_age` seconds the registry's generation token is compared (one cheap lookup); the
-        registry itself, which takes seconds to read at ~10k documents, is re-read only when the token changed.
-        The first load, `force` and `wait` do that synchronously; otherwise it runs on a background thread while
-        searches go on with the previous view (they only ever use chunks of the ready versions it names)."""
-        with self._lock:
-            now = time.monotonic()
-            if not force and self._sig is not None and now - self._checked < max_age:
-                return
-            first = self._sig is None
-            self._checked = now
-            running = self._reloading if self._reloading is not None and self._reloading.is_alive() else None
-        gen = self.store.generation()
-        # a full re-read every FULL_READ_EVERY seconds whatever the token says: a safety net for a writer that
-        # died between its commit and announcing it
-        due = now - self._full_read_at > FULL_READ_EVERY
-        if not force and not first and not due and gen == self._gen:
-            return
-        if force or first or wait:
-            if running is not None and running is not threading.current_thread():
-                running.join()  # else an older background read could land after this one
-            self._reload(gen)
-            return
-        with self._lock:
-            if self._reloading is not None and self._reloading.is_alive():
-                return
-            self._reloading = threading.Thread(target=self._reload_quietly, args=(gen,), daemon=True,
-                                               name="registry-refresh")
-            self._reloading.start()
-
-    def _reload_quietly(self, gen: str | None) -> None:
-        try:
-            self._reload(gen)
-        except Exception as e:  # the next refresh tries again; searches keep the previous view meanwhile
-            log.warning("Background refresh of the index failed: %s", e)
-            with self._lock:
-                self._gen = None
-
-    def _reload(self, gen: str | None) -> None:
-        writes = self._local_writes
-        docs = self.store.documents()  # outside the lock: searches go on while it is read
-        sig = registry_signature(docs)
-        with self._lock:
-            self._checked = self._full_read_at = time.monotonic()
-            if writes != self._local_writes:
-                self._gen = None  # this process wrote meanwhile: what was read may be older; read again next time
-                return
-            if sig != self._sig:
-                if self._sig is None:
-                    loaded = BM25Index.load(self.cache_dir)
-                    if loaded is not None:
-                        self.bm25, self._bm_hashes = loaded[0], _hashes_from(loaded[1])
-                self._sync(docs)
-            self.docs, self._sig, self._gen = docs, sig, gen
-
-    def _sync(self, docs: dict[str, dict[str, Any]]) -> None:
-        ready = {sid: d.get("hash") for sid, d in docs.items() if d.get("hash")}
-        old = self._bm_hashes
-        changed = [sid for sid in set(old) | set(ready) if old.get(sid) != ready.get(sid)]
-        if not changed:
-            return
-        bm = self.bm25
-        if len(changed) > 0.5 * max(len(ready), 1) or not old:
-            bm = BM25Index()  # most of the index changed: one pass over every chunk is cheaper
-            items = self.store.iter_chunks()
-            todo = set(ready)
-        else:
-            for sid in changed:
-                bm.remove_source(sid)
-            todo = {sid for sid in changed if sid in ready}
-            ordered = sorted(todo)
-            items = (x for i in range(0, len(ordered), 200)
-                     for x in self.store.iter_chunks(where={"source_id": {"$in": ordered[i:i + 200]}}))
-        for cid, text, meta in items:
-            sid = meta.get("source_id")
-            if sid in todo and ready.get(sid) == meta.get("doc_hash"):
-                bm.add(cid, _bm25_text(text, meta), meta)
-        if bm is not self.bm25:
-            bm.freeze()
-        self.bm25 = bm
-        self._bm_hashes = dict(ready)
-        self._dirty = True
-
-    def save_cache(self) -> None:
-        """Persist the BM25 side with the registry it reflects (after ingest, so serving starts fast)."""
-        with self._lock:
-            if not self._dirty or self._sig is None:
-                return
-            try:
-                self.bm25.save(self.cache_dir, json.dumps(self._bm_hashes))
-                self._dirty = False
-            except OSError:
-                pass  # a cache only: it is rebuilt from Chroma when missing
-
-    def document_written(self, source_id: str, chunks: list[Chunk], meta: dict) -> None:
-        """Called by ingest after a document is committed: update BM25 and the registry cache in place."""
-        with self._lock:
-            self._local_writes += 1
-            self.bm25.remove_source(source_id)
-            for c in chunks:
-                m = {"section": c.section, "source_id": source_id, "title": meta.get("title", "")}
-                self.bm25.add(c.id, _bm25_text(c.text, m), m)
-            self.docs[source_id] = meta
-            self._bm_hashes[source_id] = meta.get("hash", "")
-            self._sig = registry_signature(self.docs)
-            self._dirty = True
-
-    def document_removed(self, source_id: str) -> None:
-        """Called after `sources remove`."""
-        with self._lock:
-            self._local_writes += 1
-            self.bm25.remove_source(source_id)
-            self.docs.pop(source_id, None)
-            self._bm_hashes.pop(source_id, None)
-            self._sig = registry_signature(self.docs)
-            self._dirty = True
+        """A digest of the visible documents' versions (the lexical index's; see LexicalIndex.signature)."""
+        return self.lexical.signature
 
     # -- filters ------------------------------------------------------------------------------------------------
     def normalise_filters(self, filters: dict[str, Any] | None) -> dict[str, Any]:
@@ -248,7 +112,7 @@ class Retriever:
         if not f:
             return None
         out = set()
-        for sid, d in self.docs.items():
+        for sid, d in list(self.docs.items()):  # a copy: ingest may add to the view meanwhile
             if f.get("type") and d.get("doc_type") not in f["type"]:
                 continue
             if f.get("jurisdiction") and d.get("jurisdiction") not in f["jurisdiction"]:
@@ -282,7 +146,7 @@ class Retriever:
             raise InvalidInputError(f"Unknown retriever '{mode}': use one of {', '.join(MODES)}")
         k = k or self.settings.k
         timings = timings if timings is not None else {}
-        self.refresh()
+        self.lexical.refresh()
         f = self.normalise_filters(filters)
         n = max(self.settings.candidates, k)
         lexical: list[tuple[str, float]] = []
@@ -301,7 +165,7 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             t0 = time.perf_counter()
-            ready = self.bm25.row  # ids of the ready versions' chunks, kept in step with the registry
+            ready = self.lexical.ready  # ids of the ready versions' chunks, kept in step with the registry
             dense = [(cid, sim) for cid, sim in self.store.nearest(qv, n + 10, self._where(f)) if cid in ready][:n]
             timings["dense"] = time.perf_counter() - t0
         if pending is not None:
@@ -337,9 +201,7 @@ class Retriever:
     def section_hits(self, source_id: str, match: Callable[[str], bool], query_vector, exclude: set[str],
                      limit: int = 3) -> list[Hit]:
         """The first chunks of one document whose section heading `match`es ('Article 34 — ...'), as hits."""
-        with self._lock:
-            bm = self.bm25
-            ids = [bm.ids[r] for r in bm.rows_of(source_id) if bm.ids[r] not in exclude and match(bm.section_of[r])]
+        ids = [cid for cid, section in self.lexical.sections(source_id) if cid not in exclude and match(section)]
         return self._hits_of(ids, query_vector, order_by_position=True)[:limit]
 
     def hit_at(self, source_id: str, offset: int, query_vector) -> Hit | None:
@@ -361,15 +223,9 @@ class Retriever:
         return sorted(hits, key=lambda h: h.chunk.position) if order_by_position else hits
 
     def _lexical(self, query: str, n: int, f: dict[str, Any]) -> tuple[list[tuple[str, float]], float]:
-        """BM25 top n as (chunk id, score), and the seconds it took."""
+        """The lexical index's top n as (chunk id, score), and the seconds it took."""
         t0 = time.perf_counter()
-        with self._lock:
-            bm = self.bm25
-            allowed = self._allowed_sources(f)
-            mask = None
-            if allowed is not None:
-                mask = np.fromiter((s in allowed for s in bm.source_of), dtype=bool, count=len(bm.source_of))
-            out = [(bm.ids[r], score) for r, score in bm.search(query, n, mask)]
+        out = self.lexical.search(query, n, self._allowed_sources(f))
         return out, time.perf_counter() - t0
 
 
@@ -383,16 +239,3 @@ def _pool() -> ThreadPoolExecutor:
         if _POOL is None:
             _POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="bm25")
         return _POOL
-
-
-def _hashes_from(signature: str) -> dict[str, str]:
-    try:
-        hashes = json.loads(signature)
-        return {str(k): str(v) for k, v in hashes.items()} if isinstance(hashes, dict) else {}
-    except ValueError:
-        return {}
-
-
-def _bm25_text(text: str, meta: dict) -> str:
-    # The title and section are indexed with the passage so "Bartz settlement" finds the right section.
-    return f"{meta.get('title', '')} {meta.get('section', '')} {text}"

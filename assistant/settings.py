@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     k: int = Field(5, ge=1, le=50, description="Number of passages used to compose an answer.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
     retriever: Literal["dense", "bm25", "hybrid"] = Field("hybrid", description="dense | bm25 | hybrid")
+    lexical: Literal["bm25", "fts5"] = Field(
+        "bm25", description="The keyword index: bm25 (ours, in memory; the default) | fts5 (SQLite FTS5: the same "
+                            "quality, slower searches; `assistant bench --only lexical` compares them)")
     embedder: Literal["minilm", "minilm-torch", "minilm-onnx-int8"] = Field(
         "minilm", description="minilm (onnxruntime, exported once from the bundled weights) | minilm-torch (the same "
                               "model and vectors on torch) | minilm-onnx-int8 (quantised: faster, needs its own index)")

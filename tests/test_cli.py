@@ -137,6 +137,20 @@ def test_bench_command_runs_and_reports_its_figures(tmp_path):
     assert 0 < ing["embedder_share"] <= 1
 
 
+def test_bench_lexical_part_runs_alone(tmp_path):
+    """`assistant bench --only lexical`: both lexical indexes on the starter corpus, and nothing else."""
+    out = tmp_path / "bench.json"
+    r = run("bench", "--only", "lexical", "--sizes", "", "--questions", "30", "--json", str(out), timeout=900)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "## Lexical indexes" in r.stdout and "## Summary" not in r.stdout and "## starter corpus" not in r.stdout
+    figures = json.loads(out.read_text())["lexical"]["starter corpus"]
+    bm25, fts5 = figures["bm25"], figures["fts5"]
+    assert bm25["chunks"] == fts5["chunks"] > 100
+    for v in (bm25, fts5):
+        assert 0 < v["search_ms"]["p50"] <= v["search_ms"]["p95"] and v["build_seconds"] > 0
+        assert 0.5 < v["lexical"]["hit_at_5"] <= 1 and 0.5 < v["hybrid"]["hit_at_5"] <= 1
+
+
 @pytest.fixture(scope="module")
 def register_index(tmp_path_factory):
     d = tmp_path_factory.mktemp("register") / "index"

@@ -47,9 +47,8 @@ def test_remove_deletes_chunks_and_bm25_entries(fake_assistant, corpus_copy):
     n = fake_assistant.remove("dsm-mini")
     assert n >= 1
     assert all(m["source_id"] != "dsm-mini" for _i, _t, m in fake_assistant.store.iter_chunks())
-    assert "dsm-mini" not in fake_assistant.retriever.bm25.source_of or all(
-        not fake_assistant.retriever.bm25.alive[r] for r, s in enumerate(fake_assistant.retriever.bm25.source_of)
-        if s == "dsm-mini")
+    lex = fake_assistant.retriever.lexical
+    assert not lex.sections("dsm-mini") and not any(c.startswith("dsm-mini#") for c in lex.ready)
     hits = fake_assistant.retriever.search("text and data mining opt out machine-readable", k=5)
     assert all(h.chunk.source_id != "dsm-mini" for h in hits)
 
@@ -128,20 +127,19 @@ def test_bm25_side_is_saved_and_kept_in_step_across_processes(fake_assistant, co
     fake_assistant.ingest([corpus_copy])
     assert (fake_assistant.settings.index_dir / "bm25" / "meta.json").exists()
     other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
-    other.retriever.refresh(force=True)
+    other.retriever.lexical.refresh(force=True)
     ready = sorted(i for i, _t, m in other.store.iter_chunks())
-    assert sorted(other.retriever.bm25.ids) == ready
+    assert sorted(other.retriever.lexical.ready) == ready
     # the first assistant changes one document; the other catches up incrementally on its next refresh
     f = corpus_copy / "dsm-mini.md"
     f.write_text(f.read_text() + "\nArticle 4 also covers commercial text and data mining by startups.\n")
     fake_assistant.ingest([corpus_copy])
     fake_assistant.remove("seedance-note")
-    other.retriever.refresh(force=True)
-    bm = other.retriever.bm25
-    live = sorted(bm.ids[r] for r in range(len(bm.ids)) if bm.alive[r])
-    assert live == sorted(i for i, _t, _m in other.store.iter_chunks())
-    assert not bm.rows_of("seedance-note")
-    top = bm.ids[bm.search("startups commercial mining", 1)[0][0]]
+    other.retriever.lexical.refresh(force=True)
+    lex = other.retriever.lexical
+    assert sorted(lex.ready) == sorted(i for i, _t, _m in other.store.iter_chunks())
+    assert not lex.sections("seedance-note")
+    top = lex.search("startups commercial mining", 1)[0][0]
     assert top.startswith("dsm-mini#")
 
 

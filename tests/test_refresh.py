@@ -64,11 +64,11 @@ def test_generation_changes_on_registry_writes_only(fake_assistant, corpus_copy)
 def test_unchanged_generation_means_no_registry_read(fake_assistant, corpus_copy):
     fake_assistant.ingest([corpus_copy])
     other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
-    other.retriever.refresh()
+    other.retriever.lexical.refresh()
     spy = CountingDocuments(other.store)
     other.store.documents = spy
     for _ in range(5):
-        other.retriever.refresh(max_age=0)
+        other.retriever.lexical.refresh(max_age=0)
         other.retriever.search("Seedance safeguards")
     assert spy.calls == 0
 
@@ -76,7 +76,7 @@ def test_unchanged_generation_means_no_registry_read(fake_assistant, corpus_copy
 def test_another_instances_write_is_picked_up_in_the_background(fake_assistant, corpus_copy):
     fake_assistant.ingest([corpus_copy])
     other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
-    other.retriever.refresh()
+    other.retriever.lexical.refresh()
     assert not _visible(other, "startup-note")
     (corpus_copy / "startup-note.md").write_text(
         "---\nid: startup-note\ntitle: Startup note\n---\n# Startup note\n\nStartups rely on text and data mining "
@@ -86,18 +86,18 @@ def test_another_instances_write_is_picked_up_in_the_background(fake_assistant, 
     spy = CountingDocuments(other.store, before=lambda: release.wait(30))
     other.store.documents = spy
     t0 = time.monotonic()
-    other.retriever.refresh(max_age=0)  # notices the new generation; the registry read blocks on `release`
+    other.retriever.lexical.refresh(max_age=0)  # notices the new generation; the registry read blocks on `release`
     assert time.monotonic() - t0 < 5.0
-    assert other.retriever._reloading is not None and other.retriever._reloading.is_alive()
+    assert other.retriever.lexical.refreshing
     assert not _visible(other, "startup-note")  # searches go on with the previous view meanwhile
     release.set()
-    assert _wait_for(lambda: not other.retriever._reloading.is_alive())
+    assert _wait_for(lambda: not other.retriever.lexical.refreshing)
     other.store.documents = spy.real
-    other.retriever.refresh(max_age=0, wait=True)  # that read began before the write landed? read again
+    other.retriever.lexical.refresh(max_age=0, wait=True)  # that read began before the write landed? read again
     assert _visible(other, "startup-note")
     # removal is picked up the same way, and `wait=True` does it before returning
     fake_assistant.remove("startup-note")
-    other.retriever.refresh(max_age=0, wait=True)
+    other.retriever.lexical.refresh(max_age=0, wait=True)
     assert not _visible(other, "startup-note")
 
 
@@ -106,14 +106,13 @@ def test_hits_rewritten_by_another_instance_are_replaced_not_dropped(fake_assist
     skipped, and the next candidates fill their place, so a search still returns k hits."""
     fake_assistant.ingest([corpus_copy])
     other = Assistant(fake_assistant.settings, embedder=FakeEmbedder())
-    other.retriever.refresh()
+    other.retriever.lexical.refresh()
     for name in ("dsm-mini.md", "bartz-mini.md"):
         f = corpus_copy / name
         f.write_text(f.read_text() + "\nA closing line added later.\n")
     fake_assistant.ingest([corpus_copy])
-    bm = other.retriever.bm25
-    untouched = [bm.ids[r] for r in range(len(bm.ids))
-                 if bm.alive[r] and bm.source_of[r] not in ("dsm-mini", "bartz-mini")]
+    lex = other.retriever.lexical
+    untouched = [cid for sid in lex.docs if sid not in ("dsm-mini", "bartz-mini") for cid, _sec in lex.sections(sid)]
     k = min(6, len(untouched))
     assert k >= 3
     # the query is about the two re-written documents, so their (now stale) chunks rank first
@@ -136,8 +135,8 @@ def test_a_local_write_during_a_background_read_is_not_undone(fake_assistant, co
                                        + "\nStartups rely on mining text for commercial training.\n")
     spy = CountingDocuments(a.store, before=lambda: a.ingest([extra]))
     a.store.documents = spy
-    a.retriever.refresh(max_age=0)
-    assert _wait_for(lambda: a.retriever._reloading is not None and not a.retriever._reloading.is_alive())
+    a.retriever.lexical.refresh(max_age=0)
+    assert _wait_for(lambda: spy.calls > 0 and not a.retriever.lexical.refreshing)  # the background read ran
     assert _visible(a, "dsm-copy")
-    a.retriever.refresh(max_age=0, wait=True)  # the next check reads again and converges
+    a.retriever.lexical.refresh(max_age=0, wait=True)  # the next check reads again and converges
     assert _visible(a, "dsm-copy") and "getty-article" not in a.retriever.docs

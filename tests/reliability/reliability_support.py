@@ -139,13 +139,12 @@ def snapshot(a: Any) -> Snapshot:
     rows = list(a.store.iter_chunks())
     chunks = {cid: (text, dict(meta)) for cid, text, meta in rows}
     vectors = a.store.vectors(sorted(chunks)) if chunks else {}
-    r = a.retriever
-    r.refresh(force=True)
-    bm = r.bm25
-    bm25_ids = {cid for cid, row in bm.row.items() if bm.alive[row]}
+    lex = a.retriever.lexical
+    lex.refresh(force=True)
+    bm25_ids = set(lex.ready)
     scores = {}
     for q in BM25_QUERIES:
-        scores[q] = {bm.ids[row]: round(float(s), 5) for row, s in bm.search(q, max(len(bm25_ids), 1))}
+        scores[q] = {cid: round(float(s), 5) for cid, s in lex.search(q, max(len(bm25_ids), 1))}
     return Snapshot(registry, texts, chunks, len(rows), vectors, bm25_ids, scores)
 
 

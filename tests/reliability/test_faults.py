@@ -105,7 +105,7 @@ SWEEP_NEEDED = (
     "needs: ingest to sweep chunks that belong to no ready document version: a kill between step 3 (record "
     "ready) and step 4 (old chunks deleted), or during `sources remove` after the record is deleted, leaves the old "
     "chunks in Chroma forever (the re-run sees the document unchanged; remove's comment says 'swept later' but "
-    "nothing sweeps). E.g. in indexing.ingest, under the lock after retriever.refresh(): delete chunks whose "
+    "nothing sweeps). E.g. in indexing.ingest, under the lock after retriever.lexical.refresh(): delete chunks whose "
     "source_id has no record or whose doc_hash is not the record's hash (nor its pending hash), "
     "`chunks_col.delete(where={'$and': [{'source_id': sid}, {'doc_hash': {'$ne': h}}]})` per such document, found "
     "from one metadata-only pass (store.iter_chunks); they are never served, but they take dense candidate slots "

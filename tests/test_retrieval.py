@@ -1,0 +1,107 @@
+"""Retriever: dense (real Chroma in tmp_path, the fake embedder) and the lexical index, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answering import Assistant
+from assistant.embedding import embed_query
+from assistant.errors import InvalidInputError
+from assistant.lexical import KINDS, open_lexical
+from assistant.retrieval import RRF_K, Retriever
+from conftest import FakeEmbedder
+
+QUERY = "text and data mining opt out"
+
+
+@pytest.fixture
+def indexed(fake_assistant, corpus_copy) -> Assistant:
+    fake_assistant.ingest([corpus_copy])
+    return fake_assistant
+
+
+class WithoutSource:
+    """A lexical index that hides one document's chunks from `ready` (as if its new version were not ready)."""
+
+    def __init__(self, lexical, source_id: str):
+        self.lexical, self.source_id = lexical, source_id
+
+    def __getattr__(self, name):
+        return getattr(self.lexical, name)
+
+    @property
+    def ready(self):
+        return {c for c in self.lexical.ready if not c.startswith(self.source_id + "#")}
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_hybrid_scores_are_the_reciprocal_rank_sum_of_both_sides(indexed, kind):
+    a = indexed
+    r = Retriever(a.store, a.embedder, a.settings, open_lexical(a.store, a.settings, kind))
+    n = a.settings.candidates
+    hits = r.search(QUERY, k=5)
+    r.lexical.refresh()
+    lexical = [c for c, _s in r.lexical.search(QUERY, n)]
+    dense = [c for c, _s in r.store.nearest(embed_query(a.embedder, QUERY), n + 10, None) if c in r.lexical.ready][:n]
+    assert hits and hits[0].chunk.source_id == "dsm-mini"
+    for h in hits:
+        want = sum(1.0 / (RRF_K + ranked.index(h.chunk.id) + 1) for ranked in (dense, lexical)
+                   if h.chunk.id in ranked)
+        assert h.score == pytest.approx(want)
+        assert (h.bm25_score is not None) == (h.chunk.id in lexical) and h.dense_score is not None
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_modes_use_one_side_each(indexed):
+    r = indexed.retriever
+    timings: dict[str, float] = {}
+    dense = r.search(QUERY, k=5, mode="dense", timings=timings)
+    assert dense and all(h.bm25_score is None for h in dense) and "bm25" not in timings
+    lexical = r.search(QUERY, k=5, mode="bm25")
+    assert [h.chunk.id for h in lexical] == [c for c, _s in r.lexical.search(QUERY, 5)]
+    with pytest.raises(InvalidInputError, match="Unknown retriever 'sparse'"):
+        r.search(QUERY, mode="sparse")
+
+
+def test_filters_apply_to_both_sides(indexed):
+    r = indexed.retriever
+    q = "books training fair use text and data mining"  # words of both documents, so both sides find some
+    for mode in ("dense", "bm25", "hybrid"):
+        hits = r.search(q, k=5, mode=mode, filters={"source_id": "bartz-mini"})
+        assert hits and {h.chunk.source_id for h in hits} == {"bartz-mini"}
+        hits = r.search(q, k=5, mode=mode, filters={"type": "case", "date_from": "2025-01-01"})
+        assert hits and all(h.meta.get("doc_type") == "case" for h in hits)
+        assert r.search(q, k=5, mode=mode, filters={"jurisdiction": "EU", "date_to": "2000-01-01"}) == []
+
+
+def test_bad_filters_say_what_is_wrong(indexed):
+    r = indexed.retriever
+    with pytest.raises(InvalidInputError, match="Unknown filter 'court'"):
+        r.search(QUERY, filters={"court": "x"})
+    with pytest.raises(InvalidInputError, match="Unknown jurisdiction 'Mars'"):
+        r.search(QUERY, filters={"jurisdiction": "Mars"})
+    with pytest.raises(InvalidInputError, match="swap them"):
+        r.search(QUERY, filters={"date_from": "2025-01-01", "date_to": "2020-01-01"})
+
+
+def test_dense_search_keeps_to_the_lexical_indexs_ready_chunks(indexed):
+    a = indexed
+    a.retriever.lexical.refresh()
+    r = Retriever(a.store, a.embedder, a.settings, WithoutSource(a.retriever.lexical, "dsm-mini"))
+    assert all(h.chunk.source_id != "dsm-mini" for h in r.search(QUERY, k=10, mode="dense"))
+    assert any(h.chunk.source_id == "dsm-mini" for h in a.retriever.search(QUERY, k=10, mode="dense"))
+
+
+def test_section_hits_come_from_the_lexical_index(indexed):
+    r = indexed.retriever
+    qv = embed_query(indexed.embedder, QUERY)
+    sections = [s for _c, s in r.lexical.sections("dsm-mini")]
+    want = next(s for s in sections if s)
+    hits = r.section_hits("dsm-mini", lambda s: s == want, qv, exclude=set())
+    assert hits and all(h.chunk.section == want and h.chunk.source_id == "dsm-mini" for h in hits)
+
+
+def test_a_second_instance_sees_the_same_hits(indexed):
+    other = Assistant(indexed.settings, embedder=FakeEmbedder())
+    mine = [h.chunk.id for h in indexed.retriever.search(QUERY, k=5)]
+    assert [h.chunk.id for h in other.retriever.search(QUERY, k=5)] == mine
