@@ -20,9 +20,11 @@ _LEGAL_HEADING = re.compile(
 )
 
 
-def chunk_id(source_id: str, position: int, text: str) -> str:
-    """Derived from source id, position and content: the same file always gives the same ids."""
-    h = hashlib.sha1(f"{source_id}\x00{position}\x00{text}".encode("utf-8")).hexdigest()[:16]
+def chunk_id(source_id: str, position: int, text: str, version: str = "") -> str:
+    """Derived from source id, position, content and the document version (its content hash): the same file always
+    gives the same ids, and two versions of a document never share one. (A shared id would be overwritten with the
+    new version's stamp while it is written, so an interrupted update would serve the old version without it.)"""
+    h = hashlib.sha1(f"{source_id}\x00{position}\x00{text}\x00{version}".encode("utf-8")).hexdigest()[:16]
     return f"{source_id}#{position}-{h}"
 
 
@@ -72,7 +74,8 @@ def chunk_document(doc: SourceDoc, max_chars: int = 1000) -> list[Chunk]:
             piece = text[s:e]
             pos = len(chunks)
             chunks.append(Chunk(
-                id=chunk_id(doc.source_id, pos, piece), source_id=doc.source_id, text=piece, start=s, end=e,
+                id=chunk_id(doc.source_id, pos, piece, doc.content_hash), source_id=doc.source_id, text=piece,
+                start=s, end=e,
                 title=doc.title, section=head, page=_page_at(doc, s), position=pos,
             ))
     return chunks

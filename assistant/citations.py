@@ -207,9 +207,14 @@ def _date_spans(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+_SUPERSCRIPT_RUN = re.compile("[⁰¹²³⁴-⁹]+")
+
+
 def numbers(text: str) -> set[str]:
     """Numbers in a text other than dates, normalised: '482,460' -> '482460', 'Article 4(3)' -> '4(3)',
-    'four' -> '4'."""
+    'four' -> '4'; a superscript exponent counts as one written with a caret ('10²⁶' as '10^26')."""
+    text = _SUPERSCRIPT_RUN.sub(lambda m: "^" + m.group(0).translate(_SUPERSCRIPTS), text)
     for _d, s, e in reversed(_date_spans(text)):
         text = text[:s] + " " + text[e:]
     out = set()

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import threading
 import uuid
 from collections.abc import Iterator
@@ -67,10 +68,11 @@ def local_index_exists(settings: Settings) -> bool:
 
 def date_int(date: str) -> int:
     """'2025-06-23' -> 20250623 (0 when unknown), so Chroma can filter date ranges numerically."""
-    digits = (date or "").replace("-", "")[:8]
-    if len(digits) in (4, 6) and digits.isdigit():
-        digits = (digits + "0101")[:8]
-    return int(digits) if len(digits) == 8 and digits.isdigit() else 0
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?", (date or "").strip()[:10])
+    if not m:
+        return 0
+    y, mo, d = int(m.group(1)), int(m.group(2) or 1), int(m.group(3) or 1)
+    return y * 10000 + mo * 100 + d if 1 <= mo <= 12 and 1 <= d <= 31 else 0
 
 
 def _storage_error(e: BaseException) -> bool:
@@ -358,6 +360,8 @@ class Store:
             try:
                 got = chunks_col.get(where=where, include=include, limit=page, offset=offset)
             except Exception as e:
+                if not _storage_error(e):
+                    raise  # a bug, not an unreadable index
                 raise IndexAccessError(f"Cannot read the index at {self.location}: {type(e).__name__}: "
                                        f"{str(e)[:200]}") from None
             docs = got["documents"] if text else [""] * len(got["ids"])

@@ -252,8 +252,6 @@ def test_a_number_date_or_name_the_passage_lacks_is_unsupported(claim, missing):
     assert not r.supported and r.missing == missing
 
 
-@pytest.mark.xfail(strict=True, reason="numbers() reads no superscript digits: '10²⁶' is just '10', so a claim "
-                   "of 10²⁶ FLOPs is supported by a passage that says 10^25")
 def test_a_changed_superscript_exponent_is_unsupported():
     assert not check("Systemic risk is presumed above 10²⁶ FLOPs of training compute.").supported
 

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.facade import Assistant
 from assistant.lexical import KINDS, LexicalIndex, indexed_text, open_lexical
 from assistant.settings import Settings
 from assistant.store import registry_signature

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import Assistant
+from assistant.facade import Assistant
 from assistant.embedding import embed_query
 from assistant.errors import InvalidInputError
 from assistant.lexical import KINDS, open_lexical
