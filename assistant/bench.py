@@ -41,11 +41,14 @@ import numpy as np
 
 from .chunking import chunk_document
 from .composer import SENTENCE_VECTORS, quotable_texts
-from .embedding import embed_query
+from .embedding import default_embedder, embed_query
 from .evaluation import _rank
+from .facade import Assistant
 from .lexical import KINDS as LEXICAL_KINDS
 from .loaders import load_path
 from .retrieval import Retriever
+from .settings import Settings
+from .text import content_words
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTIONS = ["Summary", "Parties and court", "Key dates", "What was alleged", "Rulings and outcome", "Status",
@@ -137,8 +140,6 @@ class HashedEmbedder:
     dim = 384
 
     def embed(self, texts):
-        from .text import content_words
-
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, t in enumerate(texts):
             for w in content_words(t):
@@ -183,9 +184,6 @@ def one_core_busy():
 
 
 def _assistant(index: Path, hashed: bool):
-    from .facade import Assistant
-    from .settings import Settings
-
     return Assistant(Settings(index_dir=index), embedder=HashedEmbedder() if hashed else None)
 
 
@@ -390,9 +388,6 @@ def child_embedders(args) -> dict:
     """The default ONNX fp32 embedder, the torch reference and the optional int8 export on the same chunks: raw
     throughput (rounds alternate the order), single-query latency on one thread, agreement with the torch vectors,
     and source hit@1/hit@5 on evals/core.yaml (fp32 and torch share the starter index; int8 needs its own)."""
-    from .embedding import default_embedder
-    from .settings import Settings
-
     folder = Path(args.folder)
     texts = [c.embed_text() for f in sorted(folder.rglob("*.md")) for c in chunk_document(load_path(f, folder))]
     cache = Settings().onnx_cache
@@ -429,8 +424,6 @@ def child_embedders(args) -> dict:
         out["agreement"][k] = {"cosine_min": float(cos.min()), "cosine_mean": float(cos.mean()),
                                "max_abs_diff": float(np.abs(vecs["torch"] - vecs[k]).max())}
     cases = _eval_cases()
-    from .facade import Assistant
-
     built_with = default_embedder(name=Settings().embedder, cache_dir=cache).model_id  # the starter index's
     for k, e in es.items():
         index = Path(args.index) if e.model_id == built_with else Path(f"{args.index}-{k}")
