@@ -30,7 +30,7 @@ from .query import Question, provision_key, read_question
 from .retrieval import Retriever
 from .settings import Settings
 from .text import content_words, words
-from .types import Answer, Hit
+from .types import Answer, DocumentRecord, Hit
 
 _FOLLOW_START = re.compile(r"^\s*(?:and|but|so|then|also|what about|how about|what else|anything else|"
                            r"and what|what did (?:he|she|they|it)|did (?:he|she|they|it))\b", re.IGNORECASE)
@@ -124,7 +124,7 @@ def previous_question(question: str, history: list[dict] | None) -> str:
 def build_linker(docs: dict[str, dict[str, Any]], lexical: LexicalIndex) -> Linker:
     """The linker over the ready documents' names, captions and section headings (`lexical` gives the headings
     and the term statistics)."""
-    named = [with_headings(names_from_record({**d, "source_id": sid}),
+    named = [with_headings(names_from_record(DocumentRecord.from_registry({**d, "source_id": sid})),
                            {sec for _c, sec in lexical.sections(sid)})
              for sid, d in docs.items() if d.get("hash")]
     return Linker(named, lexical)

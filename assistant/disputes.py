@@ -13,12 +13,12 @@ coverage, claim_code, is_primary_source.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from .errors import InvalidInputError
+from .types import DocumentRecord
 
 # The fixed claim vocabulary: code -> label shown to users.
 CLAIMS: dict[str, str] = {
@@ -112,17 +112,6 @@ class Coverage:
     current_to: str
 
 
-def _fm(record: dict[str, Any]) -> dict[str, Any]:
-    raw = record.get("fm")
-    if isinstance(raw, dict):
-        return raw
-    try:
-        fm = json.loads(raw or "{}")
-    except (TypeError, ValueError):
-        return {}
-    return fm if isinstance(fm, dict) else {}
-
-
 def _text(v: Any) -> str:
     return "" if v is None else str(v).strip()
 
@@ -151,13 +140,13 @@ def claim_code(value: str) -> str | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def from_record(record: dict[str, Any]) -> Dispute | None:
+def from_record(record: DocumentRecord) -> Dispute | None:
     """A registry record as a Dispute, or None when its front matter has no `caption` (not a register entry)."""
-    fm = _fm(record)
+    fm, reg = record.front_matter, record.fields
     caption = _text(fm.get("caption"))
     if not caption:
         return None
-    sid = _text(record.get("source_id") or fm.get("id"))
+    sid = _text(record.source_id or fm.get("id"))
     claims = []
     for c in _list(fm.get("claims")):
         code = claim_code(c)
@@ -167,21 +156,21 @@ def from_record(record: dict[str, Any]) -> Dispute | None:
     unconfirmed = _list(fm.get("unconfirmed"))
     confirmed = fm.get("confirmed")
     return Dispute(
-        source_id=sid, caption=caption, court=_text(fm.get("court") or record.get("court")),
-        docket=_text(fm.get("docket") or record.get("docket")), filed=_text(fm.get("filed") or record.get("filed")),
+        source_id=sid, caption=caption, court=_text(fm.get("court") or reg.get("court")),
+        docket=_text(fm.get("docket") or reg.get("docket")), filed=_text(fm.get("filed") or reg.get("filed")),
         plaintiffs=_list(fm.get("plaintiffs")), defendants=_list(fm.get("defendants")), claims=tuple(claims),
-        product=_text(fm.get("product")), status=_text(fm.get("status") or record.get("status")),
+        product=_text(fm.get("product")), status=_text(fm.get("status") or record.status),
         last_event=_text(fm.get("last_event")), last_event_date=_text(fm.get("last_event_date")),
-        as_of=_text(fm.get("as_of") or fm.get("current_as_of")), jurisdiction=_text(record.get("jurisdiction")
+        as_of=_text(fm.get("as_of") or fm.get("current_as_of")), jurisdiction=_text(record.jurisdiction
                                                                                       or fm.get("jurisdiction")),
-        doc_type=_text(record.get("doc_type") or fm.get("type")), title=_text(record.get("title") or fm.get("title")),
+        doc_type=_text(record.doc_type or fm.get("type")), title=_text(record.title or fm.get("title")),
         part_of=part_of, source_ids=tuple(dict.fromkeys([sid, *related])), sources=_list(fm.get("sources")),
         unconfirmed=unconfirmed, confirmed=bool(confirmed) if confirmed is not None else not unconfirmed,
         full_document=bool(fm.get("register") == "document"), extra={"fm": fm},
     )
 
 
-def from_records(records: Iterable[dict[str, Any]]) -> list[Dispute]:
+def from_records(records: Iterable[DocumentRecord]) -> list[Dispute]:
     """Every register entry among the records, latest filing first (undated last), then by caption."""
     out = [d for d in (from_record(r) for r in records) if d is not None]
     out.sort(key=lambda d: d.caption.lower())
@@ -235,14 +224,14 @@ def filter_disputes(disputes: Iterable[Dispute], status: str | None = None, cour
     return rows
 
 
-def coverage(records: Iterable[dict[str, Any]]) -> Coverage:
+def coverage(records: Iterable[DocumentRecord]) -> Coverage:
     """How many documents and register entries the records hold, and the latest as-of date among them."""
     recs = list(records)
     dates = []
     for r in recs:
-        fm = _fm(r)
+        fm = r.front_matter
         for key in ("current_as_of", "as_of"):
-            v = _text(fm.get(key) or (r.get(key) if key == "current_as_of" else ""))
+            v = _text(fm.get(key) or (r.fields.get(key) if key == "current_as_of" else ""))
             if re.match(r"^\d{4}-\d{2}-\d{2}$", v):
                 dates.append(v)
     return Coverage(documents=len(recs), disputes=len(from_records(recs)), current_to=max(dates, default=""))

@@ -24,7 +24,7 @@ from .retrieval import Retriever
 from .sentence_vectors import SentenceVectors
 from .settings import Settings
 from .store import Store
-from .types import Answer, Hit
+from .types import Answer, DocumentRecord, Hit
 
 
 class Assistant:
@@ -112,17 +112,20 @@ class Assistant:
                       sentences=self.sentences, settings=self.settings, origin=origin, replace=replace,
                       actor=actor, follow_links=follow_links, **kw)
 
-    def sources(self) -> list[dict[str, Any]]:
+    def sources(self) -> list[DocumentRecord]:
         """Ready documents' records (no text), sorted by source id."""
         self.retriever.lexical.refresh(force=True)
-        return [d for _sid, d in sorted(self.retriever.docs.items()) if d.get("hash")]
+        return [self._record(d) for _sid, d in sorted(self.retriever.docs.items()) if d.get("hash")]
 
-    def source(self, source_id: str) -> dict[str, Any]:
+    def source(self, source_id: str) -> DocumentRecord:
         """One document's record with its full text; NotFoundError when absent."""
         rec = self.store.document(source_id)
         if rec is None or not rec.get("hash"):
             raise NotFoundError(f"No document with id '{source_id}' in the index: see `assistant sources list`")
-        return rec
+        return self._record(rec)
+
+    def _record(self, meta: dict[str, Any]) -> DocumentRecord:
+        return DocumentRecord.from_registry(meta, origin=record_origin(meta, self.settings))
 
     def remove(self, source_id: str) -> int:
         """Delete a document and its chunks; returns the number of chunks removed."""

@@ -4,7 +4,6 @@ often a name runs through a document's text. Knows no document by name: it reads
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -13,6 +12,7 @@ from typing import Any, Iterable, Protocol
 from .lexicon import is_common_word
 from .query import PROVISION, Mention, name_tokens, provision_key
 from .text import STOPWORDS, content_words
+from .types import DocumentRecord
 
 # Front-matter fields that name a document's subject (people and organisations a user may call it by).
 NAME_FIELDS = ("parties", "plaintiffs", "defendants", "judge", "judges", "aliases", "short_title", "caption",
@@ -70,16 +70,10 @@ def _acronyms(texts: Iterable[str]) -> set[str]:
     return {a for a in out if len(a) >= 2}
 
 
-def names_from_record(record: dict[str, Any]) -> DocNames:
+def names_from_record(record: DocumentRecord) -> DocNames:
     """A registry record (title and front matter) as the names its document answers to."""
-    fm = record.get("fm")
-    if isinstance(fm, str):
-        try:
-            fm = json.loads(fm or "{}")
-        except ValueError:
-            fm = {}
-    fm = fm if isinstance(fm, dict) else {}
-    title = str(record.get("title") or fm.get("title") or "")
+    fm = record.front_matter
+    title = record.title or str(fm.get("title") or "")
     names: list[tuple[str, ...]] = []
     raw_names: list[str] = []
     caption = re.split(r"\s+(?:v\.?|vs\.?)\s+", title, maxsplit=1)
@@ -94,7 +88,7 @@ def names_from_record(record: dict[str, Any]) -> DocNames:
                 if toks:
                     names.append(toks)
                     raw_names.append(part)
-    return DocNames(source_id=str(record.get("source_id") or ""), title=title,
+    return DocNames(source_id=record.source_id, title=title,
                     provisions=frozenset(_provisions(title)), title_stems=frozenset(content_words(title)),
                     title_tokens=frozenset(name_tokens(title)), names=names,
                     acronyms=frozenset(_acronyms([title] + raw_names)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -124,3 +125,55 @@ class Answer:
         if self.notice:
             out["notice"] = self.notice
         return out
+
+
+REGISTRY_FIELDS = ("court", "docket", "filed", "decided", "current_as_of")  # front-matter keys the registry copies
+PROVENANCE_FIELDS = ("actor", "written_at", "replaced_origin", "replaced_by", "replaced_at")
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """A document's registry record as the CLI, the web app and the register read it: typed, with its front
+    matter parsed once (the registry stores it as JSON). `text` is filled only by Assistant.source()."""
+
+    source_id: str
+    title: str = ""
+    doc_type: str = ""
+    jurisdiction: str = ""
+    date: str = ""
+    url: str = ""
+    path: str = ""
+    hash: str = ""  # the ready version's content hash ('' while the document is only pending)
+    n_chunks: int = 0
+    origin: str = ""
+    status: str = ""
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # REGISTRY_FIELDS that the front matter set
+    provenance: dict[str, str] = field(default_factory=dict)  # who wrote it when, what it replaced
+    text: str = ""
+
+    @classmethod
+    def from_registry(cls, meta: dict[str, Any], origin: str = "", text: str = "") -> DocumentRecord:
+        """The record of a registry entry (the store's metadata for one document)."""
+        return cls(
+            source_id=str(meta.get("source_id") or ""), title=str(meta.get("title") or ""),
+            doc_type=str(meta.get("doc_type") or ""), jurisdiction=str(meta.get("jurisdiction") or ""),
+            date=str(meta.get("date") or ""), url=str(meta.get("url") or ""), path=str(meta.get("path") or ""),
+            hash=str(meta.get("hash") or ""), n_chunks=int(meta.get("n_chunks") or 0),
+            origin=origin or str(meta.get("origin") or ""), status=str(meta.get("status") or ""),
+            front_matter=parse_front_matter(meta.get("fm")),
+            fields={k: str(meta[k]) for k in REGISTRY_FIELDS if meta.get(k) not in (None, "")},
+            provenance={k: str(meta[k]) for k in PROVENANCE_FIELDS if meta.get(k)},
+            text=text or str(meta.get("text") or ""),
+        )
+
+
+def parse_front_matter(raw: Any) -> dict[str, Any]:
+    """The registry's front-matter JSON as a dict ({} when missing or not an object)."""
+    if isinstance(raw, dict):
+        return raw
+    try:
+        fm = json.loads(raw or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return fm if isinstance(fm, dict) else {}

@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     def doc_text(sid: str) -> str | None:
         if sid not in texts:
             try:
-                texts[sid] = lib.source(sid)["text"]
+                texts[sid] = lib.source(sid).text
             except AssistantError:
                 texts[sid] = None
         return texts[sid]

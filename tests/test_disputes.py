@@ -6,14 +6,16 @@ import pytest
 
 from assistant import disputes as reg
 from assistant.errors import InvalidInputError
+from assistant.types import DocumentRecord
 
 
 def _rec(sid, doc_type="case", **fm):
     fm = {"id": sid, "type": doc_type, **fm}
-    return {"source_id": sid, "title": fm.get("title", sid), "doc_type": doc_type,
-            "jurisdiction": fm.get("jurisdiction", "US"), "status": fm.get("status", ""),
-            "court": fm.get("court", ""), "docket": fm.get("docket", ""), "filed": fm.get("filed", ""),
-            "current_as_of": fm.get("current_as_of", ""), "fm": json.dumps(fm)}
+    return DocumentRecord.from_registry({
+        "source_id": sid, "title": fm.get("title", sid), "doc_type": doc_type,
+        "jurisdiction": fm.get("jurisdiction", "US"), "status": fm.get("status", ""),
+        "court": fm.get("court", ""), "docket": fm.get("docket", ""), "filed": fm.get("filed", ""),
+        "current_as_of": fm.get("current_as_of", ""), "fm": json.dumps(fm)})
 
 
 def _records():
@@ -104,4 +106,6 @@ def test_coverage_counts_documents_and_entries_and_latest_as_of():
 
 
 def test_bad_front_matter_json_is_not_an_entry():
-    assert reg.from_records([{"source_id": "x", "fm": "{not json"}, {"source_id": "y"}]) == []
+    recs = [DocumentRecord.from_registry(r) for r in ({"source_id": "x", "fm": "{not json"}, {"source_id": "y"},
+                                                      {"source_id": "z", "fm": "[1, 2]"})]
+    assert [r.front_matter for r in recs] == [{}, {}, {}] and reg.from_records(recs) == []

@@ -75,7 +75,7 @@ def test_ingest_stores_every_candidate_and_answers_do_not_change(fake_assistant,
 def test_removing_a_document_drops_its_rows(fake_assistant, corpus_copy):
     a = fake_assistant
     a.ingest([str(corpus_copy)])
-    sid = sorted(d["source_id"] for d in a.sources())[0]
+    sid = sorted(d.source_id for d in a.sources())[0]
     n = a.sentences.count()
     a.remove(sid)
     assert 0 < a.sentences.count() < n

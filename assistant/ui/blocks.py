@@ -22,6 +22,7 @@ import gradio as gr
 from ..facade import Assistant
 from ..errors import AssistantError, InvalidInputError
 from ..loaders import load_path
+from ..types import DocumentRecord
 from . import disputes, phrases, uploads
 from .conversations import (ConversationStore, check_browser_state, check_id, empty_browser_state,
                             empty_conversation, forget, history_of, remember, turn_record)
@@ -109,10 +110,10 @@ class ChatApp:
         """Who is logged in (Gradio gives a username only when auth is on)."""
         return getattr(request, "username", None) or None
 
-    def records(self) -> list[dict[str, Any]]:
+    def records(self) -> list[DocumentRecord]:
         """The registry's ready documents (no text)."""
         recs = self.assistant.sources()
-        self._known = {r["source_id"] for r in recs}
+        self._known = {r.source_id for r in recs}
         return recs
 
     def open_document(self, source_id: str, quote: str = "", start=None, end=None, page=None, label: str = "",
@@ -270,9 +271,9 @@ class ChatApp:
         recs = self.records()
         entries = disputes.from_records(recs)
         djur, dstat = disputes.choices(entries)
-        ups = [(f"{r.get('title')} ({r['source_id']})", r["source_id"]) for r in recs if uploads.is_upload(r)]
-        return (gr.Dropdown(choices=sorted({r.get("doc_type", "") for r in recs} - {""})),
-                gr.Dropdown(choices=sorted({r.get("jurisdiction", "") for r in recs} - {""})), entries,
+        ups = [(f"{r.title} ({r.source_id})", r.source_id) for r in recs if uploads.is_upload(r)]
+        return (gr.Dropdown(choices=sorted({r.doc_type for r in recs} - {""})),
+                gr.Dropdown(choices=sorted({r.jurisdiction for r in recs} - {""})), entries,
                 disputes.render_table(entries, len(entries)), disputes.render_timeline(entries),
                 gr.Dropdown(choices=djur, value=disputes.ALL), gr.Dropdown(choices=dstat, value=disputes.ALL),
                 disputes.render_banner(recs), uploads.render_uploaded(recs), gr.Dropdown(choices=ups, value=None))
@@ -292,7 +293,7 @@ class ChatApp:
             gr.Warning(phrases.UPLOAD_CHOOSE.format(types=uploads.UPLOAD_TYPES_TEXT))
             return gr.skip(), gr.skip(), gr.skip()
         uploads.clear_pending(self.pending_dir)
-        recs = {r["source_id"]: r for r in self.records()}
+        recs = {r.source_id: r for r in self.records()}
         proposals, lines = [], []
         try:
             for src in paths:
@@ -301,7 +302,7 @@ class ChatApp:
                     staged = uploads.stage_upload(src, original, self.pending_dir, self.settings.max_upload_mb)
                     p = uploads.propose(staged, original, self.settings.max_file_mb)
                     if p.source_id in recs:
-                        p.existing_title = str(recs[p.source_id].get("title", ""))
+                        p.existing_title = recs[p.source_id].title
                         p.notes.append(phrases.UPLOAD_ID_TAKEN.format(title=p.existing_title))
                 except AssistantError as e:
                     if staged:
@@ -342,10 +343,10 @@ class ChatApp:
             source_id = uploads.upload_id(sid)
             doc = load_path(staged, root=staged.parent, max_mb=self.settings.max_file_mb)
             doc = uploads.with_metadata(doc, source_id, title or "", doc_type or "", jur or "", date or "")
-            existing = next((r for r in self.assistant.sources() if r["source_id"] == source_id), None)
+            existing = next((r for r in self.assistant.sources() if r.source_id == source_id), None)
             if existing and (not replace or not uploads.is_upload(existing)):
                 staged.unlink(missing_ok=True)
-                return "rejected", esc(phrases.UPLOAD_EXISTS.format(source_id=source_id, title=existing.get("title")))
+                return "rejected", esc(phrases.UPLOAD_EXISTS.format(source_id=source_id, title=existing.title))
             final = self.uploads_dir / staged.name
             staged.replace(final)
             doc.path = str(final)
@@ -373,16 +374,16 @@ class ChatApp:
                                      progress=lambda done, total, _name: progress(done / max(total, 1)))
 
     def remove_upload(self, source_id, request: gr.Request):
-        recs = {r["source_id"]: r for r in self.records()}
+        recs = {r.source_id: r for r in self.records()}
         rec = recs.get(source_id or "")
         if not rec or not uploads.is_upload(rec):
             gr.Warning("Choose an uploaded document to remove.")
             return (gr.skip(),) * 11
         self.assistant.remove(source_id)
-        path = Path(rec.get("path") or "")
+        path = Path(rec.path)
         if path.parent == self.uploads_dir:
             path.unlink(missing_ok=True)
-        msg = phrases.UPLOAD_REMOVED.format(source_id=source_id, title=rec.get("title", ""))
+        msg = phrases.UPLOAD_REMOVED.format(source_id=source_id, title=rec.title)
         return (f"<p class='aic-upload-report'>{esc(msg)}</p>", *self.page_state())
 
 
@@ -476,7 +477,7 @@ def _upload_tab(app: ChatApp) -> SimpleNamespace:
         @gr.render(inputs=[ui.proposals])
         def forms(proposals):
             """One form per checked file, its fields the inputs of "Add to index"."""
-            jurisdictions = sorted({r.get("jurisdiction", "") for r in app.records()} - {""})
+            jurisdictions = sorted({r.jurisdiction for r in app.records()} - {""})
             fields = [f for p in proposals for f in _proposal_fields(p, jurisdictions)]
             ui.add.click(app.add_documents, [ui.proposals, *fields], [ui.report, ui.proposals, *ui.index_outputs],
                          api_visibility="private")

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from typing import Any, Iterable
+from typing import Iterable
 
 from ..disputes import Dispute, coverage, filter_disputes, from_records
 from ..errors import InvalidInputError
 from . import phrases
 from .render import esc, placeholder, ref_for_doc
+from ..types import DocumentRecord
 
 __all__ = ["ALL", "SORTS", "Dispute", "from_records", "filter_disputes", "coverage", "choices", "shown",
            "render_table", "render_timeline", "render_banner"]
@@ -151,7 +152,7 @@ def render_timeline(disputes: list[Dispute]) -> str:
             f"<ol class='aic-tl-rows' aria-label='Timeline of disputes'>{''.join(items)}</ol></div>")
 
 
-def render_banner(records: list[dict[str, Any]]) -> str:
+def render_banner(records: list[DocumentRecord]) -> str:
     """What the index covers, and that answers are not legal advice."""
     cov = coverage(records)
     if not cov.documents:

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import quote as _urlquote
 
 from .. import prompts
+from ..types import DocumentRecord
 from . import phrases
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -294,29 +295,29 @@ def locate_quote(text: str, quote: str, start: int | None, end: int | None) -> t
     return None
 
 
-def is_markdown(rec: dict[str, Any]) -> bool:
+def is_markdown(rec: DocumentRecord) -> bool:
     """True when a document's text is Markdown (rendered), False for plain, PDF and HTML-extracted text."""
-    return str(rec.get("path", "")).lower().endswith((".md", ".markdown")) or rec.get("fm", "{}") not in ("", "{}")
+    return rec.path.lower().endswith((".md", ".markdown")) or bool(rec.front_matter)
 
 
-def render_document(rec: dict[str, Any], quote: str = "", start: int | None = None, end: int | None = None,
+def render_document(rec: DocumentRecord, quote: str = "", start: int | None = None, end: int | None = None,
                     page: int | None = None, label: str = "", known_ids: Iterable[str] = (),
                     target: str = "doc") -> str:
     """The document viewer: the whole text, rendered (Markdown) or as written (other formats), always escaped, with
     the quoted passage marked; `[source-id]` cross-references to known documents become links."""
-    text = rec.get("text", "") or ""
-    url = safe_url(rec.get("url", ""))
-    bits = [rec.get("doc_type"), rec.get("date"), rec.get("jurisdiction")]
+    text = rec.text
+    url = safe_url(rec.url)
+    bits = [rec.doc_type, rec.date, rec.jurisdiction]
     if page:
         bits.append(f"page {page}")
     meta = " · ".join(esc(b) for b in bits if b)
     link = (f" · <a href='{esc(url)}' target='_blank' rel='noopener noreferrer'>Public source ↗</a>" if url else "")
-    head = (f"<div class='aic-viewer-head'><div class='aic-viewer-title'>{esc(label)}{esc(rec.get('title'))}</div>"
-            f"<div class='aic-meta'>{meta} · <code>{esc(rec.get('source_id'))}</code>{link}</div></div>")
+    head = (f"<div class='aic-viewer-head'><div class='aic-viewer-title'>{esc(label)}{esc(rec.title)}</div>"
+            f"<div class='aic-meta'>{meta} · <code>{esc(rec.source_id)}</code>{link}</div></div>")
     span = locate_quote(text, quote, start, end) if quote else None
     note = f"<div class='aic-note'>{esc(phrases.QUOTE_GONE)}</div>" if quote and not span else ""
     ids = set(known_ids)
-    xref = (lambda sid: ref_for_doc(sid, target) if sid in ids and sid != rec.get("source_id") else None)
+    xref = (lambda sid: ref_for_doc(sid, target) if sid in ids and sid != rec.source_id else None)
     if is_markdown(rec):
         body = f"<div class='aic-doc aic-md' tabindex='0'>{markdown_html(text, span, xref)}</div>"
     else:

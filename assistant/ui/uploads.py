@@ -21,6 +21,7 @@ from ..loaders import check_date, decode_text, finish, load_path
 from ..types import SourceDoc
 from . import phrases
 from .render import esc, ref_for_doc
+from ..types import DocumentRecord
 
 UPLOAD_TYPES = {".md": ".md", ".markdown": ".md", ".txt": ".txt", ".html": ".html", ".htm": ".html", ".pdf": ".pdf"}
 FILE_TYPES = list(UPLOAD_TYPES)  # what the file picker offers and Gradio's upload preprocessing accepts
@@ -199,22 +200,22 @@ def report(lines: list[str], any_added: bool) -> str:
     return f"<div class='aic-upload-report'><ul>{''.join(lines)}</ul><p>{esc(tail)}</p></div>"
 
 
-def is_upload(record: dict[str, Any]) -> bool:
+def is_upload(record: DocumentRecord) -> bool:
     """True for documents added through the web upload."""
-    return record.get("origin") == "upload" or str(record.get("source_id", "")).startswith(UPLOAD_PREFIX)
+    return record.origin == "upload" or record.source_id.startswith(UPLOAD_PREFIX)
 
 
-def render_uploaded(records: list[dict[str, Any]]) -> str:
+def render_uploaded(records: list[DocumentRecord]) -> str:
     """The uploaded documents, with who uploaded them when auth was on."""
     ups = [r for r in records if is_upload(r)]
     if not ups:
         return f"<p class='aic-empty'>{esc(phrases.UPLOAD_LIST_EMPTY)}</p>"
     rows = []
     for r in ups:
-        by = r.get("actor") or ""
-        rows.append(f"<tr><th scope='row'><a class='aic-doclink' href='{ref_for_doc(r['source_id'])}'>"
-                    f"{esc(r.get('title'))}</a></th><td><code>{esc(r['source_id'])}</code></td>"
-                    f"<td>{esc(r.get('doc_type'))}</td><td>{esc(r.get('jurisdiction'))}</td><td>{esc(r.get('date'))}"
+        by = r.provenance.get("actor", "")
+        rows.append(f"<tr><th scope='row'><a class='aic-doclink' href='{ref_for_doc(r.source_id)}'>"
+                    f"{esc(r.title)}</a></th><td><code>{esc(r.source_id)}</code></td>"
+                    f"<td>{esc(r.doc_type)}</td><td>{esc(r.jurisdiction)}</td><td>{esc(r.date)}"
                     f"</td><td>{esc(by)}</td></tr>")
     return ("<table class='aic-dtable aic-uploaded'><caption>Uploaded documents</caption><thead><tr>"
             "<th scope='col'>Title</th><th scope='col'>ID</th><th scope='col'>Type</th><th scope='col'>Jurisdiction"

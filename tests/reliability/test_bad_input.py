@@ -42,7 +42,7 @@ def seeded(fake_assistant):
 
 def assert_intact(a, expected_ids: set[str]) -> None:
     """The index holds exactly these documents, all complete, and the earlier one still answers with a citation."""
-    assert {d["source_id"] for d in a.sources()} == expected_ids
+    assert {d.source_id for d in a.sources()} == expected_ids
     ans = a.ask("What does Article 4 of the DSM Directive allow?")
     assert not ans.refused and ans.citations[0].source_id == "dsm-mini", ans.text
     with opened(a.settings.index_dir) as fresh:  # as the next process will see it
@@ -86,7 +86,7 @@ def test_duplicate_ids_across_two_files(seeded):
     path, error = report.failed[0]
     assert path == str(b_file)
     assert "duplicate-id-b.md" in error and "id 'duplicate-id'" in error and "duplicate-id-a.md" in error, error
-    assert "first file explains the licensing talks" in seeded.source("duplicate-id")["text"]
+    assert "first file explains the licensing talks" in seeded.source("duplicate-id").text
     assert_intact(seeded, {"dsm-mini", "bartz-mini", "duplicate-id"})
 
 
@@ -101,10 +101,10 @@ def test_non_utf8_text_is_read_correctly(seeded, name, title, fragments):
     sid = Path(name).stem
     assert not report.failed and sid in report.added
     rec = seeded.source(sid)
-    assert rec["title"] == title
-    assert not rec["text"].startswith("\ufeff") and "\x00" not in rec["text"] and "\ufffd" not in rec["text"]
+    assert rec.title == title
+    assert not rec.text.startswith("\ufeff") and "\x00" not in rec.text and "\ufffd" not in rec.text
     for frag in fragments:
-        assert frag in rec["text"], frag
+        assert frag in rec.text, frag
     hits = seeded.retriever.search(fragments[0], k=3, mode="bm25")
     assert hits and hits[0].chunk.source_id == sid and fragments[0] in hits[0].chunk.text
     assert_intact(seeded, {"dsm-mini", "bartz-mini", sid})
@@ -148,7 +148,7 @@ def test_awkward_paths_ingest_with_sensible_ids(seeded, tmp_path):
     assert set(report.added) == set(files.values()) | {"bartz-mini"}
     for i, (f, sid) in enumerate(files.items()):
         rec = seeded.source(sid)
-        assert Path(rec["path"]).resolve() == f.resolve()
+        assert Path(rec.path).resolve() == f.resolve()
         hits = seeded.retriever.search(f"Zorblatt tribunal{i} quuxcorp{i}", k=1, mode="bm25")
         assert hits[0].chunk.source_id == sid
     assert_intact(seeded, set(files.values()) | {"dsm-mini", "bartz-mini"})

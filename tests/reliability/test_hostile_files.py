@@ -57,7 +57,7 @@ def test_yaml_alias_bomb_is_refused_in_one_line(fake_assistant, tmp_path):
     assert len(BOMB.split("---")[1].encode()) < 400
     report = ingest_with_good(fake_assistant, bomb)
     one_failure(report, bomb, "YAML alias (*a, line 4)", "aliases are not allowed in front matter")
-    assert {d["source_id"] for d in fake_assistant.sources()} == {"bartz-mini"}
+    assert {d.source_id for d in fake_assistant.sources()} == {"bartz-mini"}
 
 
 @pytest.mark.timeout(120)
@@ -241,7 +241,7 @@ def test_a_file_with_too_many_chunks_is_refused_naming_the_setting(tmp_path, mon
                                           for i in range(60)))
     report = ingest_with_good(a, big)
     one_failure(report, big, "makes 60 chunks, over the limit of 50 per file (ASSISTANT_MAX_CHUNKS_PER_FILE)")
-    assert {d["source_id"] for d in a.sources()} == {"bartz-mini"}
+    assert {d.source_id for d in a.sources()} == {"bartz-mini"}
 
 
 def test_a_pdf_with_too_many_pages_is_refused_before_its_text_is_read(tmp_path, monkeypatch):

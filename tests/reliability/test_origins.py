@@ -76,9 +76,9 @@ def test_registry_records_each_documents_origin(corpus_index, tmp_path):
     note.parent.mkdir()
     note.write_text("# A local note\n\nThe Zorblatt tribunal fined Quuxcorp for scraping lute recordings.\n")
     assert a.ingest([str(note)], actor="alice").added == ["note"]
-    docs = {d["source_id"]: d for d in a.sources()}
-    assert docs["bartz-mini"]["origin"] == "corpus" and docs["note"]["origin"] == "cli"
-    assert docs["note"]["actor"] == "alice" and docs["note"]["written_at"]
+    docs = {d.source_id: d for d in a.sources()}
+    assert docs["bartz-mini"].origin == "corpus" and docs["note"].origin == "cli"
+    assert docs["note"].provenance["actor"] == "alice" and docs["note"].provenance["written_at"]
     assert set(ORIGINS) == {"corpus", "cli", "upload", "url"}
 
 
@@ -90,10 +90,10 @@ def test_a_forged_upload_cannot_replace_a_curated_document(corpus_index, tmp_pat
     html = _upload_handler(a)([str(forged)], user="mallory")[0]
     assert "upload/bartz-mini" in html, html
     after = a.source("bartz-mini")
-    assert after["hash"] == before["hash"] and after["origin"] == "corpus"
-    assert "paid nothing at all" not in after["text"] and "$1.5 billion" in after["text"]
+    assert after.hash == before.hash and after.origin == "corpus"
+    assert "paid nothing at all" not in after.text and "$1.5 billion" in after.text
     up = a.source("upload/bartz-mini")
-    assert up["origin"] == "upload" and up["actor"] == "mallory" and "paid nothing at all" in up["text"]
+    assert up.origin == "upload" and up.provenance["actor"] == "mallory" and "paid nothing at all" in up.text
     ans = a.ask(Q)
     assert ans.citations and ans.citations[0].source_id == "bartz-mini" and ans.citations[0].origin == "corpus"
     for c in ans.citations:  # the forged text may be found, but only ever as what it is: an upload
@@ -110,12 +110,12 @@ def test_replacing_another_origins_document_needs_replace_and_is_recorded(corpus
     (path, error), = r.failed
     assert path == str(local) and "id 'bartz-mini' belongs to a document of origin 'corpus'" in error
     assert "--replace" in error and not r.added and not r.updated
-    assert a.source("bartz-mini")["origin"] == "corpus"
+    assert a.source("bartz-mini").origin == "corpus"
     r = a.ingest([str(local)], replace=True, actor="alice")
     assert r.updated == ["bartz-mini"] and r.replaced == ["bartz-mini"] and not r.failed
     rec = a.source("bartz-mini")
-    assert rec["origin"] == "cli" and rec["replaced_origin"] == "corpus" and rec["replaced_by"] == "alice"
-    assert rec["replaced_at"][:4].isdigit() and "agreed to pay about" in rec["text"]
+    assert rec.origin == "cli" and rec.provenance["replaced_origin"] == "corpus" and rec.provenance["replaced_by"] == "alice"
+    assert rec.provenance["replaced_at"][:4].isdigit() and "agreed to pay about" in rec.text
 
 
 def test_the_explicit_replace_action_for_an_upload_keeps_its_id_and_names_the_user(corpus_index, tmp_path):
@@ -128,7 +128,7 @@ def test_the_explicit_replace_action_for_an_upload_keeps_its_id_and_names_the_us
     r = a.ingest([str(staged)], origin="upload", replace=True, actor="reader")
     assert r.updated == ["bartz-mini"] and r.replaced == ["bartz-mini"], (r.failed, r.added)
     rec = a.source("bartz-mini")
-    assert (rec["origin"], rec["replaced_origin"], rec["replaced_by"]) == ("upload", "corpus", "reader")
+    assert (rec.origin, rec.provenance["replaced_origin"], rec.provenance["replaced_by"]) == ("upload", "corpus", "reader")
 
 
 def test_uploads_update_only_uploads(corpus_index, tmp_path):
@@ -141,10 +141,10 @@ def test_uploads_update_only_uploads(corpus_index, tmp_path):
     second.write_text("---\nid: my-notes\n---\n# Notes\n\nThe Zorblatt tribunal fined Quuxcorp twice.\n")
     html = handler([str(second)])[0]  # replacing an upload through the web app needs the explicit tick
     assert "rejected" in html and "already exists" in html and "upload/my-notes" in html, html
-    assert "twice" not in a.source("upload/my-notes")["text"]
+    assert "twice" not in a.source("upload/my-notes").text
     html = handler([str(second)], replace=True)[0]
     assert "replaced" in html and "upload/my-notes" in html, html
-    assert "twice" in a.source("upload/my-notes")["text"]
+    assert "twice" in a.source("upload/my-notes").text
     assert upload_id("upload/my notes!") == "upload/my-notes"
 
 
@@ -173,7 +173,7 @@ def test_a_fetched_page_has_origin_url(tmp_path):
     finally:
         server.shutdown()
     (sid,) = r.added
-    assert sid.startswith("web/127.0.0.1/") and a.source(sid)["origin"] == "url"
+    assert sid.startswith("web/127.0.0.1/") and a.source(sid).origin == "url"
 
 
 def test_cli_replace_flag_and_origin_in_json(tmp_path):
@@ -194,6 +194,6 @@ def test_cli_replace_flag_and_origin_in_json(tmp_path):
     r = cli("ingest", other, "--replace", "--index", index, env=env)
     assert r.returncode == 0 and "1 updated (1 replacing another origin's document)" in r.stdout, r.stdout
     rec = json.loads(cli("sources", "show", "bartz-mini", "--json", "--index", index, env=env).stdout)
-    assert rec["origin"] == "cli" and rec["replaced_origin"] == "corpus" and rec["replaced_by"]
+    assert rec.origin == "cli" and rec.provenance["replaced_origin"] == "corpus" and rec.provenance["replaced_by"]
     r = cli("ask", Q, "--index", index, env=env)
     assert "bartz-mini, 2025-09-25; added locally)" in r.stdout, r.stdout

@@ -6,12 +6,13 @@ import json
 import re
 
 from assistant.ui import disputes
+from assistant.types import DocumentRecord
 
 
 def _rec(sid, doc_type="case", **fm):
     fm = {"id": sid, "type": doc_type, **fm}
-    return {"source_id": sid, "title": fm.get("title", sid), "doc_type": doc_type,
-            "jurisdiction": fm.get("jurisdiction", "US"), "fm": json.dumps(fm)}
+    return DocumentRecord.from_registry({
+        "source_id": sid, "title": fm.get("title", sid), "doc_type": doc_type, "jurisdiction": fm.get("jurisdiction", "US"), "fm": json.dumps(fm)})
 
 
 def _records():

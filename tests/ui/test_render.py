@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.types import Answer, Citation
+from assistant.types import Answer, Citation, DocumentRecord
 from assistant.ui import render
 from assistant.ui.conversations import turn_record
 from assistant.ui.phrases import QUOTE_GONE, REFUSAL_HEAD
@@ -122,7 +122,7 @@ def test_document_viewer_highlights_the_quote_and_escapes_everything():
     text = "<script>x</script> before. The ${quoted} passage. After {{x}}."
     q = "The ${quoted} passage."
     s = text.index(q)
-    html = render.render_document({"source_id": "d", "title": "T<i>", "text": text}, q, s, s + len(q))
+    html = render.render_document(DocumentRecord.from_registry({"source_id": "d", "title": "T<i>", "text": text}), q, s, s + len(q))
     assert "<script>" not in html and "&lt;script&gt;" in html and "T&lt;i&gt;" in html
     assert "${" not in html and "{{" not in html
     mark = re.search(r"<mark class='aic-hl' id='aic-hl'>(.*?)</mark>", html).group(1)
@@ -133,7 +133,7 @@ def test_locate_quote_falls_back_when_offsets_are_stale():
     text = "new intro. The quote. End."
     assert render.locate_quote(text, "The quote.", 0, 10) == (11, 21)
     assert render.locate_quote(text, "gone", 0, 4) is None
-    html = render.render_document({"source_id": "d", "title": "t", "text": text}, "gone", 0, 4)
+    html = render.render_document(DocumentRecord.from_registry({"source_id": "d", "title": "t", "text": text}), "gone", 0, 4)
     assert render.esc(QUOTE_GONE) in html and "<mark" not in html
 
 
@@ -154,7 +154,7 @@ Last paragraph.
 
 
 def test_markdown_documents_are_rendered_safely_with_cross_references():
-    rec = {"source_id": "bartz", "title": "Bartz", "text": MD, "path": "sources/bartz.md"}
+    rec = DocumentRecord.from_registry({"source_id": "bartz", "title": "Bartz", "text": MD, "path": "sources/bartz.md"})
     html = render.render_document(rec, known_ids={"bartz", "kadrey-v-meta"}, target="ddoc")
     for fragment in ("<h3>Bartz v. Anthropic</h3>", "<h4>Summary</h4>", "<strong>fair use</strong>",
                      "<em>piracy</em>", "<ul><li>first item with <code>code</code></li>",
@@ -170,7 +170,7 @@ def test_markdown_documents_are_rendered_safely_with_cross_references():
 def test_quote_is_marked_inside_rendered_markdown():
     quote = "The court ruled on **fair use** and *piracy* in 2025."
     s = MD.index(quote)
-    html = render.render_document({"source_id": "b", "title": "B", "text": MD, "path": "b.md"}, quote, s,
+    html = render.render_document(DocumentRecord.from_registry({"source_id": "b", "title": "B", "text": MD, "path": "b.md"}), quote, s,
                                   s + len(quote))
     marks = re.findall(r"<mark class='aic-hl'[^>]*>(.*?)</mark>", html)
     assert "".join(marks) == "The court ruled on fair use and piracy in 2025."
@@ -179,7 +179,7 @@ def test_quote_is_marked_inside_rendered_markdown():
 
 
 def test_plain_text_documents_are_not_treated_as_markdown():
-    rec = {"source_id": "p", "title": "P", "text": "# not a heading\n* not a list", "path": "/x/scan.pdf",
-           "fm": "{}"}
+    rec = DocumentRecord.from_registry({"source_id": "p", "title": "P", "text": "# not a heading\n* not a list",
+                                        "path": "/x/scan.pdf", "fm": "{}"})
     html = render.render_document(rec)
     assert "aic-plain" in html and "<h3>" not in html and "# not a heading" in html

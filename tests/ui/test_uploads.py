@@ -8,6 +8,7 @@ import pytest
 
 from assistant.errors import LoadError
 from assistant.ui import uploads
+from assistant.types import DocumentRecord
 
 
 @pytest.mark.parametrize("name,data,message", [
@@ -104,8 +105,9 @@ def test_report_tells_the_truth_file_by_file():
 
 
 def test_uploaded_documents_are_listed():
-    recs = [{"source_id": "upload/a", "title": "A <b>", "doc_type": "case", "origin": "upload", "actor": "reader"},
-            {"source_id": "bartz", "title": "Bartz", "doc_type": "case"}]
+    recs = [DocumentRecord.from_registry(r) for r in (
+        {"source_id": "upload/a", "title": "A <b>", "doc_type": "case", "origin": "upload", "actor": "reader"},
+        {"source_id": "bartz", "title": "Bartz", "doc_type": "case"})]
     html = uploads.render_uploaded(recs)
     assert "upload/a" in html and "A &lt;b&gt;" in html and "reader" in html and "Bartz" not in html
     assert "No documents have been uploaded" in uploads.render_uploaded(recs[1:])

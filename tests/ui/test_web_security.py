@@ -184,7 +184,7 @@ def test_replacing_through_the_ui_is_explicit_and_names_who(web, tmp_path):
     quiet = lambda *a, **k: None  # noqa: E731 - stands in for gr.Progress outside a request
     a = Assistant(Settings(index_dir=web.index, auth=f"{USER}:{PASSWORD}"), embedder=FakeEmbedder())
     app = ChatApp(a)  # on the same index the running app serves
-    corpus_text = a.source("bartz-mini")["text"]
+    corpus_text = a.source("bartz-mini").text
 
     def add(replace: bool, sid: str = "") -> str:
         staged = tmp_path / "gradio-copy" / "bartz.md"
@@ -197,16 +197,16 @@ def test_replacing_through_the_ui_is_explicit_and_names_who(web, tmp_path):
 
     first = add(replace=False)
     assert ">added</span> as <code>upload/bartz-mini</code>" in first and "by reader" in first
-    assert a.source("bartz-mini")["text"] == corpus_text  # the shipped document is untouched
-    assert a.source("upload/bartz-mini")["actor"] == USER and a.source("upload/bartz-mini")["origin"] == "upload"
+    assert a.source("bartz-mini").text == corpus_text  # the shipped document is untouched
+    assert a.source("upload/bartz-mini").provenance["actor"] == USER and a.source("upload/bartz-mini").origin == "upload"
     forged.write_text(forged.read_text().replace("nothing at all", "one dollar"))
     second = add(replace=False)
     assert ">rejected</span>" in second and "already exists" in second and "tick" in second
-    assert "nothing at all" in a.source("upload/bartz-mini")["text"]
+    assert "nothing at all" in a.source("upload/bartz-mini").text
     third = add(replace=True)
     assert ">replaced</span> <code>upload/bartz-mini</code>" in third and "by reader" in third
-    assert "one dollar" in a.source("upload/bartz-mini")["text"] and a.source("upload/bartz-mini")["actor"] == USER
-    assert a.source("bartz-mini")["text"] == corpus_text and a.source("bartz-mini")["origin"] != "upload"
+    assert "one dollar" in a.source("upload/bartz-mini").text and a.source("upload/bartz-mini").provenance["actor"] == USER
+    assert a.source("bartz-mini").text == corpus_text and a.source("bartz-mini").origin != "upload"
     # typing a corpus id as the upload's id still lands in the upload namespace
     assert "upload/bartz-mini" in add(replace=True, sid="bartz-mini")
 
