@@ -357,7 +357,7 @@ class ChatApp:
         if report.failed:
             Path(doc.path).unlink(missing_ok=True)
             return "rejected", esc(uploads.describe_error(AssistantError(report.failed[0][1]), staged, p["original"]))
-        old = Path((existing or {}).get("path") or "")
+        old = Path(existing.path) if existing else Path("")
         if existing and old.parent == self.uploads_dir and old.name != Path(doc.path).name:
             old.unlink(missing_ok=True)  # the replaced version's file
         what = f"<code>{esc(doc.source_id)}</code> (“{esc(doc.title)}”)"

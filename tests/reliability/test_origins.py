@@ -194,6 +194,6 @@ def test_cli_replace_flag_and_origin_in_json(tmp_path):
     r = cli("ingest", other, "--replace", "--index", index, env=env)
     assert r.returncode == 0 and "1 updated (1 replacing another origin's document)" in r.stdout, r.stdout
     rec = json.loads(cli("sources", "show", "bartz-mini", "--json", "--index", index, env=env).stdout)
-    assert rec.origin == "cli" and rec.provenance["replaced_origin"] == "corpus" and rec.provenance["replaced_by"]
+    assert rec["origin"] == "cli" and rec["replaced_origin"] == "corpus" and rec["replaced_by"]
     r = cli("ask", Q, "--index", index, env=env)
     assert "bartz-mini, 2025-09-25; added locally)" in r.stdout, r.stdout
