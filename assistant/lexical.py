@@ -279,7 +279,11 @@ class BM25Lexical(_RegistrySync):
         with self._lock:
             bm = self.index
             mask = None
-            if sources is not None:
+            if sources is not None and len(sources) <= 50:  # a few documents: set their rows, not scan every row
+                mask = np.zeros(len(bm.source_of), dtype=bool)
+                for sid in sources:
+                    mask[bm.rows_of(sid)] = True
+            elif sources is not None:
                 mask = np.fromiter((s in sources for s in bm.source_of), dtype=bool, count=len(bm.source_of))
             return [(bm.ids[r], score) for r, score in bm.search(query, n, mask)]
 
