@@ -218,6 +218,35 @@ class _FrontMatterLoader(yaml.SafeLoader):
         return super().compose_node(parent, index)
 
 
+_C_LOADER = getattr(yaml, "CSafeLoader", None)  # libyaml: parses front matter ~10x faster than pure Python
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def _load_yaml(block: str) -> Any:
+    """The YAML as Python values, refusing aliases and nesting deeper than MAX_FRONT_MATTER_DEPTH before anything
+    is built. With libyaml the checks walk its event stream (the composer is in C and cannot be hooked); without
+    it, _FrontMatterLoader checks while composing. Both build values with PyYAML's safe constructor."""
+    if _C_LOADER is None:
+        return yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+    try:
+        depth = 0
+        for event in yaml.parse(block, Loader=_C_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                raise _AliasFound(event.anchor, event.start_mark)
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_FRONT_MATTER_DEPTH + 1:
+                    raise RecursionError
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+        return yaml.load(block, Loader=_C_LOADER)  # noqa: S506 - libyaml's safe loader
+    except yaml.YAMLError:
+        # libyaml words some errors differently (its own depth limit, escapes it refuses): the pure-Python
+        # loader gives the message the user sees, or reads what libyaml would not
+        return yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def _depth(value: Any) -> int:
     deepest, todo = 0, [(value, 1)]
     while todo:
@@ -238,7 +267,7 @@ def parse_front_matter(block: str, name: str) -> dict[str, Any]:
         raise LoadError(f"{name}: front matter is {size / 1024:.0f} KB, over the {MAX_FRONT_MATTER_KB} KB limit: "
                         "keep metadata short and put the text after the closing '---'")
     try:
-        loaded = yaml.load(block, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+        loaded = _load_yaml(block)
     except _AliasFound as e:
         raise LoadError(f"{name}: front matter uses a YAML alias (*{e.anchor}, line {e.mark.line + 2}): aliases "
                         "are not allowed in front matter, write the value out") from None
