@@ -27,7 +27,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from assistant import composer  # noqa: E402
-from assistant.facade import Assistant, validate_question  # noqa: E402
+from assistant.answering import validate_question  # noqa: E402
+from assistant.facade import Assistant  # noqa: E402
 from assistant.evaluation import load_eval_set  # noqa: E402
 from assistant.settings import Settings  # noqa: E402
 
