@@ -14,12 +14,12 @@ import numpy as np
 from .embedding import Embedder, embed_query
 from .errors import InvalidInputError
 from .lexical import LexicalIndex
-from .settings import Settings
+from .settings import Settings, choices
 from .store import Store, date_int
 from .types import Chunk, Hit
 
 FILTER_KEYS = ("type", "jurisdiction", "date_from", "date_to", "source_id", "status")
-MODES = ("dense", "bm25", "hybrid")
+MODES = choices("retriever")  # the Literal in settings.Settings
 RRF_K = 60
 
 
