@@ -472,19 +472,36 @@ class _Writer:
         batch, report, store = self.batch, self.report, self.store
         if not batch:
             return
-        texts = [c.embed_text() for _d, cs, _u in batch for c in cs]
+        chunks = [(d, c) for d, cs, _u in batch for c in cs]
         t0 = time.perf_counter()
         parts = []
-        for i in range(0, len(texts), self.step):
-            parts.append(self.embedder.embed(texts[i:i + self.step]))
-            self.tracker.embedded(len(parts[-1]), batch[-1][0].path or batch[-1][0].source_id)
-        vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        sentence_vectors: dict[str, np.ndarray] = {}
+        quotable_of: list[list[str]] = []  # per chunk, in order
         names = ", ".join(d.path for d, _cs, _u in batch[:3])
-        # the sentences answers may quote, embedded now so that a question only looks them up
-        quotable = [(d.source_id, [t for c in cs for t in composer.quotable_texts(c, lambda _sid, d=d: d.text)])
-                    for d, cs, _u in batch]
+        for i in range(0, len(chunks), self.step):
+            part = chunks[i:i + self.step]
+            parts.append(self.embedder.embed([c.embed_text() for _d, c in part]))
+            # the sentences answers may quote from these chunks, embedded now so that a question only looks them
+            # up (read from the table when another document or version already has them)
+            per_chunk = [composer.quotable_texts(c, lambda _sid, d=d: d.text) for d, c in part]
+            quotable_of.extend(per_chunk)
+            texts = [t for ts in per_chunk for t in ts]
+            try:
+                got, n_new = self.sentences.vectors_for([t for t in texts if t not in sentence_vectors],
+                                                        self.embedder.embed)
+            except (sqlite3.Error, OSError) as e:
+                raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
+                    from None
+            sentence_vectors.update(got)
+            report.sentences += n_new
+            self.tracker.embedded(len(part), part[-1][0].path or part[-1][0].source_id)
+        vecs = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        quotable, at = [], 0
+        for d, cs, _u in batch:
+            quotable.append((d.source_id, [t for ts in quotable_of[at:at + len(cs)] for t in ts]))
+            at += len(cs)
         try:
-            report.sentences += self.sentences.write(quotable, embed=self.embedder.embed)
+            self.sentences.write(quotable, embed=self.embedder.embed, vectors=sentence_vectors)
         except (sqlite3.Error, OSError) as e:
             raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
                 from None

@@ -104,15 +104,27 @@ class SentenceVectors:
             return 0 if db is None else db.execute("SELECT COUNT(*) FROM vec").fetchone()[0]
 
     # -- writing (ingest) -----------------------------------------------------------------------------------------
-    def write(self, items: list[tuple[str, list[str]]], embed: Callable[[list[str]], np.ndarray] | None = None) -> int:
-        """Replace the rows of each (source id, its quotable texts): texts any document already has are copied, the
-        rest embedded (with `embed`, the ingest path's batch embedder). One transaction. Returns texts embedded."""
-        embed = embed or self._embed
-        wanted = list(dict.fromkeys(t for _sid, texts in items for t in texts))
+    def vectors_for(self, texts: list[str], embed: Callable[[list[str]], np.ndarray] | None = None
+                    ) -> tuple[dict[str, np.ndarray], int]:
+        """Vectors for the texts: stored ones read, the rest embedded with `embed` (the ingest path's batch
+        embedder); and how many were embedded."""
+        wanted = list(dict.fromkeys(texts))
         have = self.found(wanted)
         new = [t for t in wanted if t not in have]
         if new:
-            have.update(zip(new, np.asarray(embed(new), dtype=np.float32)))
+            have.update(zip(new, np.asarray((embed or self._embed)(new), dtype=np.float32)))
+        return have, len(new)
+
+    def write(self, items: list[tuple[str, list[str]]], embed: Callable[[list[str]], np.ndarray] | None = None,
+              vectors: dict[str, np.ndarray] | None = None) -> int:
+        """Replace the rows of each (source id, its quotable texts) in one transaction. `vectors` are ones already
+        made (ingest makes them batch by batch, to report progress); texts any document already has are copied
+        and the rest embedded with `embed`. Returns the texts embedded here."""
+        wanted = [t for _sid, texts in items for t in texts]
+        have = dict(vectors or {})
+        missing = [t for t in dict.fromkeys(wanted) if t not in have]
+        more, n_new = self.vectors_for(missing, embed) if missing else ({}, 0)
+        have.update(more)
         with self._lock:
             db = self._db(create=True)
             db.execute("BEGIN IMMEDIATE")
@@ -126,7 +138,7 @@ class SentenceVectors:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        return len(new)
+        return n_new
 
     def remove(self, source_id: str) -> None:
         """Drop a removed document's rows."""
