@@ -352,10 +352,10 @@ def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: E
             show_bar = sys.stderr.isatty()
         bar = tqdm(total=0, unit="chunk", desc="Embedding", file=sys.stderr) if show_bar else None
         tracker = _Progress(len(items), progress, bar)
-        reader = _Reader(settings, dict(lexical.docs), origin, replace, actor, _now())
+        reader = _Reader(settings, store, report, dict(lexical.docs), origin, replace, actor, _now())
         writer = _Writer(store, embedder, lexical, sentences, settings, reader.registry, report, tracker)
         for name, root in items:
-            read = reader.read(name, root, report, store, tracker)
+            read = reader.read(name, root, tracker)
             if read is not None:
                 writer.add(*read)
             if writer.pending_chunks >= 512:
@@ -372,19 +372,20 @@ def ingest(paths: Iterable[str | Path | SourceDoc], *, store: Store, embedder: E
 class _Reader:
     """Loads and chunks one file at a time, deciding whether it is new, updated, unchanged or refused."""
 
-    def __init__(self, settings: Settings, registry: dict[str, dict], origin: str, replace: bool,
-                 actor: str | None, written_at: str):
-        self.settings, self.registry, self.origin, self.replace = settings, registry, origin, replace
+    def __init__(self, settings: Settings, store: Store, report: IngestReport, registry: dict[str, dict], origin: str,
+                 replace: bool, actor: str | None, written_at: str):
+        self.settings, self.store, self.report = settings, store, report
+        self.registry, self.origin, self.replace = registry, origin, replace
         self.actor, self.written_at = actor, written_at
         self.seen_ids: dict[str, str] = {}
 
-    def read(self, name: str | SourceDoc, root: Path | None, report: IngestReport, store: Store,
-             tracker: _Progress) -> tuple[SourceDoc, list[Chunk], bool] | None:
+    def read(self, name: str | SourceDoc, root: Path | None, tracker: _Progress
+             ) -> tuple[SourceDoc, list[Chunk], bool] | None:
         """(document, chunks, updated) to write, or None (unchanged, or failed and reported)."""
-        shown = self._name(name)
+        shown, report = self._name(name), self.report
         chunks = 0
         try:
-            out = self._read(name, root, report, store)
+            out = self._read(name, root)
             chunks = len(out[1]) if out is not None else 0
             return out
         except LoadError as e:
@@ -402,9 +403,8 @@ class _Reader:
     def _name(name: str | SourceDoc) -> str:
         return name.path or name.source_id if isinstance(name, SourceDoc) else name
 
-    def _read(self, name: str | SourceDoc, root: Path | None, report: IngestReport, store: Store
-              ) -> tuple[SourceDoc, list[Chunk], bool] | None:
-        settings = self.settings
+    def _read(self, name: str | SourceDoc, root: Path | None) -> tuple[SourceDoc, list[Chunk], bool] | None:
+        settings, report = self.settings, self.report
         if isinstance(name, SourceDoc):
             doc, name = name, self._name(name)
             item_origin = self.origin
@@ -427,7 +427,7 @@ class _Reader:
         if old and old.get("hash") == doc.content_hash and not old.get("pending"):
             report.unchanged.append(doc.source_id)
             if same_origin and doc.path and old.get("path") != doc.path:
-                store.update_path(doc.source_id, doc.path, old)
+                self.store.update_path(doc.source_id, doc.path, old)
             return None
         if not same_origin and not self.replace:
             raise LoadError(
@@ -464,6 +464,15 @@ class _Writer:
         self.pending_chunks = 0
         self.step = max(2 * settings.embed_batch_size, 64)  # chunks embedded between progress reports
 
+    @contextlib.contextmanager
+    def _sentence_table(self, names: str) -> Iterator[None]:
+        """The sentence-vector table's storage errors as the index's (a full disk says so)."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as e:
+            raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
+                from None
+
     def add(self, doc: SourceDoc, chunks: list[Chunk], updated: bool) -> None:
         self.batch.append((doc, chunks, updated))
         self.pending_chunks += len(chunks)
@@ -486,12 +495,9 @@ class _Writer:
             per_chunk = [composer.quotable_texts(c, lambda _sid, d=d: d.text) for d, c in part]
             quotable_of.extend(per_chunk)
             texts = [t for ts in per_chunk for t in ts]
-            try:
+            with self._sentence_table(names):
                 got, n_new = self.sentences.vectors_for([t for t in texts if t not in sentence_vectors],
                                                         self.embedder.embed)
-            except (sqlite3.Error, OSError) as e:
-                raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
-                    from None
             sentence_vectors.update(got)
             report.sentences += n_new
             self.tracker.embedded(len(part), part[-1][0].path or part[-1][0].source_id)
@@ -500,11 +506,8 @@ class _Writer:
         for d, cs, _u in batch:
             quotable.append((d.source_id, [t for ts in quotable_of[at:at + len(cs)] for t in ts]))
             at += len(cs)
-        try:
+        with self._sentence_table(names):
             self.sentences.write(quotable, embed=self.embedder.embed, vectors=sentence_vectors)
-        except (sqlite3.Error, OSError) as e:
-            raise IndexAccessError(_write_failure(self.settings.index_dir, str(self.sentences.path), names, e)) \
-                from None
         report.embed_seconds += time.perf_counter() - t0
         try:
             store.mark_pending([(d, self.registry.get(d.source_id)) for d, _cs, _u in batch])

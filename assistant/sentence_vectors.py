@@ -88,12 +88,9 @@ class SentenceVectors:
     def embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for the texts, in order: stored ones looked up, the rest embedded now (not stored: the question
         path only reads)."""
-        have = self.found(texts)
-        missing = [t for t in dict.fromkeys(texts) if t not in have]
+        have, late = self.vectors_for(texts)
         self.looked_up += len(texts)
-        self.embedded_late += len(missing)
-        if missing:
-            have.update(zip(missing, np.asarray(self._embed(missing), dtype=np.float32)))
+        self.embedded_late += late
         if not texts:
             return np.zeros((0, 1), dtype=np.float32)
         return np.vstack([have[t] for t in texts])

@@ -27,7 +27,7 @@ import numpy as np
 from .chunking import CHUNKER_VERSION
 from .errors import AssistantError, IndexAccessError, IndexMismatchError
 from .settings import Settings
-from .types import Chunk, SourceDoc
+from .types import REGISTRY_FIELDS, Chunk, SourceDoc
 
 SCHEMA = 1
 REBUILD_HINT = "assistant ingest --rebuild sources/"
@@ -311,7 +311,7 @@ class Store:
             "fm": json.dumps(fm, default=str, ensure_ascii=False)[:20000], "origin": doc.origin or "",
         }
         meta.update({k: str(v)[:300] for k, v in doc.provenance.items() if v is not None})
-        for key in ("status", "court", "docket", "filed", "decided", "current_as_of"):
+        for key in ("status", *REGISTRY_FIELDS):  # the front-matter keys the registry copies (types.DocumentRecord)
             if fm.get(key) is not None:
                 meta[key] = str(fm[key])
         return meta
