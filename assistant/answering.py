@@ -152,6 +152,7 @@ def links_for(asked: Question, previous: str, linker: Linker) -> dict[str, float
     for sid in each_mention_focus(per):
         out[sid] = max(out.get(sid, 0.0), 0.8)  # each named case counts, also when two are named
     asked.resolved = {m.text for m, ls in zip(mentions, per) if ls and ls[0].score >= 0.5}
+    asked.owners = {m.text: {l.source_id for l in ls if l.score >= 0.5} for m, ls in zip(mentions, per)}
     return out
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .query import Question, court_key
+from .query import Question, court_key, court_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
@@ -82,6 +82,12 @@ _PLACE_OF = {
 }
 
 
+_PLACES = frozenset(_PLACE_OF) | {w for names in _PLACE_OF.values() for n in names for w in n.split()} | frozenset(
+    """london delhi beijing shanghai hangzhou guangzhou shenzhen tokyo osaka paris berlin hamburg madrid rome milan
+    amsterdam brussels luxembourg vienna dublin edinburgh toronto sydney california york delaware texas massachusetts
+    washington virginia illinois florida europe asia""".split())
+
+
 def _court_in(court: str, text: str, low: str) -> bool:
     key = court_key(court)
     if key == "scotus":
@@ -126,6 +132,7 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         return out
     whole = "\n".join(texts.values()) + "\n" + "\n".join((titles or {}).get(s, "") for s in texts)
     low = whole.lower()
+    about = _about_the_names(q, texts)
     for y in dict.fromkeys(q.years):
         if not _has_year(y, whole):
             out.missing.append(y)
@@ -139,6 +146,13 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             continue
         if not _court_in(c, whole, low):
             out.missing.append(c if c.lower() == "jury" else f"the {c}" if not c.lower().startswith("the ") else c)
+        elif (outcome := _asks_court_acted(q.text, c)) and _asks_what_happened(q.text) \
+                and not any(_court_acted(c, t, outcome) for t in texts.values()):
+            # the court is named, but only as where an appeal may go ('allowed a further appeal to the Federal
+            # Court of Justice') or a trial yet to come ('a jury trial is set for'), or it ruled otherwise than the
+            # question says (it affirmed; 'why did it reverse?')
+            out.missing.append("a jury verdict" if c.lower() == "jury"
+                               else f"{_OUTCOMES[outcome][0]} by the {c.removeprefix('the ')}")
     for word, rx in _CURRENCIES:
         if re.search(rf"\b{word}\b", q.text, re.I) and not re.search(rx, whole, re.I):
             out.missing.append(f"an amount in {word}")
@@ -164,12 +178,146 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             out.missing.append(a)
     for what, cue, recorded in EVENTS:
         if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not _hypothetical(q.text, cue) \
-                and not re.search(recorded, whole, re.I):
+                and not (records(recorded, about) if _asks_what_happened(q.text)
+                         else re.search(recorded, whole, re.I)):
+            # (a question about a possibility, a request, a negation or what a law provides - 'How much can the
+            # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
             out.missing.append(what)
-    # a jury and its verdict are one thing missing, not two
+    # a jury and its verdict are one thing missing, not two; nor are 'an affirmance' and 'an affirmance by the ...'
     if "a jury" in out.missing and "a verdict" in out.missing:
         out.missing.remove("a jury")
+    out.missing = [m for m in out.missing if not any(o != m and o.startswith(m + " by ") for o in out.missing)]
     return out
+
+
+# What, in the clause before a mention of an event, makes it no record that the event happened: a negation ('no
+# settlement has been reached', 'has not been fined'), a possibility ('could face fines', 'would be liable for
+# damages'), a request ('seeks damages', 'moved for an injunction').
+_NOT_A_RECORD_BEFORE = re.compile(
+    r"\b(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
+    r"potential(?:ly)?|possib(?:le|ly)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? for|"
+    r"moved for|mov(?:es|ing) for|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
+    r"want\w*|hop(?:e|es|ed|ing)|prayer for|pray(?:s|ed)? for)\b|n['\u2019]t\b", re.I)
+_NOT_A_RECORD_AFTER = re.compile(r"^\s*(?:talks|negotiations|discussions|conference)\b", re.I)
+# A question that asks what could happen or what a law provides ('the maximum statutory damages available', 'What
+# are the penalties for violating AB 2013?') rather than what did: its events need only be mentioned.
+_ASKS_POSSIBLE = re.compile(r"\b(?:maximum|minimum|available|permitted|allowed|at most|up to|potential\w*|possible|"
+                            r"exposure|liable to|risk\w*)\b", re.I)
+_PAST = re.compile(r"\b(?:did|was|were|had|has|have|got|gotten)\b|\b[a-z]{3,}ed\b|\b(?:paid|won|lost|"
+                   r"made|brought|struck|reached|upheld|overturned|agreed|imposed)\b", re.I)
+
+
+def _asks_what_happened(question: str) -> bool:
+    """Whether a question speaks of its events as having happened (past or perfect, nothing modal or negated)."""
+    return bool(_PAST.search(question)) and not _NOT_A_RECORD_BEFORE.search(question) \
+        and not _ASKS_POSSIBLE.search(question)
+
+
+def records(recorded: str, text: str) -> bool:
+    """Whether a text records that an event happened: a mention of it that no negation, possibility or request in
+    the same clause takes back ('the jury found' does; 'no settlement has been reached', 'seeks damages' and
+    'may face fines' do not)."""
+    for m in re.finditer(recorded, text, re.I):
+        lo = max(0, m.start() - 60)
+        before = text[lo:m.start()]
+        cut = max(before.rfind(ch) for ch in ".;!?\n")  # the clause starts after the last stop
+        before = before[cut + 1:] if cut >= 0 else before
+        taken_back = _NOT_A_RECORD_BEFORE.search(before)
+        if taken_back and re.search(r"\b(?:grant\w*|approv\w*)\b", before[:taken_back.start()], re.I) \
+                and not re.search(r"\b(?:no|not|never)\b|n['\u2019]t\b", before, re.I):
+            taken_back = None  # 'the court granted the motion for an injunction' records the injunction
+        if taken_back or _NOT_A_RECORD_AFTER.search(text[m.end():m.end() + 30]):
+            continue
+        return True
+    return False
+
+
+_RULING_VERBS = (r"hold|holds|held|rule|rules|ruled|decide|decides|decided|find|finds|found|say|said|conclude|"
+                 r"concluded|order|ordered|reverse|reversed|affirm|affirmed|uphold|upheld|side|sided|reject|rejected|"
+                 r"dismiss|dismissed|grant|granted|deny|denied|award|awarded|vacate|vacated|remand|remanded|"
+                 r"overturn|overturned|strike|struck|agree|agreed|issue|issued|hand down|handed down")
+_RULING_NOUNS = r"ruling|judgment|judgement|decision|opinion|holding|order|verdict|affirmance|reversal"
+# what comes before a court that an appeal or a petition is going to, not one that has ruled
+_DESTINATION = re.compile(r"\b(?:appeal\w*|petition\w*|ask\w*|refer\w*|seek\w*|sought|transfer\w*|lodged|filed|"
+                          r"brought|certif\w*|allow\w*|leave|permission|pending|before|review by|go|goes|went|"
+                          r"take|taken|took|escalat\w*|heading|headed)\b[^.;]{0,40}$", re.I)
+
+
+_WE_RULE = re.compile(r"\b(?:we|this court)\s+(?:therefore\s+|now\s+|also\s+)?(?:hold|conclude|reverse|affirm|vacate|"
+                      r"remand|find|agree|decide)\b", re.I)
+
+
+# What a question can say a court did, and the verbs a document would record it with.
+_OUTCOMES = {"any": ("a ruling", _RULING_VERBS),
+             "reversal": ("a reversal", r"revers\w*|overturn\w*|vacat\w*|set aside"),
+             "affirmance": ("an affirmance", r"affirm\w*|upheld|uphold\w*")}
+
+
+def _asks_court_acted(question: str, court: str) -> str:
+    """What a question takes for granted that a court it names did: 'any' ruling ('What did the Ninth Circuit
+    hold', 'the Federal Court of Justice's December judgment', 'the ruling of the Supreme Court'), a 'reversal'
+    ('why did the Third Circuit side with ROSS and reverse ...') or an 'affirmance'; '' when it takes nothing for
+    granted ('Did the Ninth Circuit reverse ...?' asks whether)."""
+    c = re.escape(court)
+    at = re.search(c, question, re.I)
+    if not at or not re.search(r"\b(?:what|why|how|when|which|where|who|whom)\b", question[:at.start()], re.I):
+        return ""  # 'In Feist, did the Supreme Court hold ...?' asks whether
+    if not (re.search(rf"{c}\W+(?:\w+\W+){{0,3}}(?:{_RULING_VERBS})\b", question, re.I)
+            or re.search(rf"{c}['\u2019]s\s+(?:\w+\s+){{0,3}}(?:{_RULING_NOUNS})\b", question, re.I)
+            or re.search(rf"\b(?:{_RULING_NOUNS})\s+(?:of|by|from)\s+(?:the\s+)?(?:\w+\s+){{0,1}}{c}", question, re.I)):
+        return ""
+    said = question[at.end():at.end() + 80].split("?")[0]
+    for outcome in ("reversal", "affirmance"):
+        if re.search(rf"\b(?:{_OUTCOMES[outcome][1]})\b", said, re.I):
+            return outcome
+    return "any"
+
+
+def _court_acted(court: str, text: str, outcome: str = "any") -> bool:
+    """Whether a text records the court ruling (with that outcome): a mention of it followed in the same clause by
+    a ruling verb or preceded by 'the judgment of', and not as the court an appeal goes to."""
+    spans = court_spans(text)
+    verbs = _OUTCOMES[outcome][1]
+    if any(a < 3000 and _court_in(court, text[max(0, a - 40):b], text[max(0, a - 40):b].lower()) for a, b, _ in spans[:2]) \
+            and (_WE_RULE if outcome == "any" else re.compile(rf"\bwe\s+(?:\w+\s+)?(?:{verbs})\b", re.I)).search(text):
+        return True  # the court's own opinion: its caption names it first, and it says 'we hold'
+    for a, b, span in spans:
+        window = text[max(0, a - 40):b]
+        if not _court_in(court, window, window.lower()):
+            continue
+        before, after = text[max(0, a - 80):a], text[b:b + 120]
+        of = re.search(rf"\b(?:{_RULING_NOUNS})\s+(?:of|by|from)\s+(?:the\s+)?[^.;]{{0,30}}$", before, re.I)
+        if of and outcome == "any":
+            if re.search(r"\b(?:no|not|never|without|awaiting|await\w*|pending)\s+(?:\w+\s+){0,2}$",
+                         before[:of.start()], re.I):
+                continue  # 'No decision of the Federal Court of Justice had been found'
+            return True  # 'the judgment of the Court of Appeal'
+        if _DESTINATION.search(re.sub(r"(?i)court\s+of\s+appeals?|appeals?\s+court|appellate", " ", before)):
+            continue
+        nouns = _RULING_NOUNS if outcome == "any" else verbs
+        m = re.match(rf"(?:['\u2019]s\s+(?:\w+\s+){{0,3}}(?:{nouns})\b|[^.;?]{{0,80}}?\b(?:{verbs})\b)", after, re.I)
+        if m and not re.search(r"\b(?:not|never|yet to|no|could|would|might|may|can|will|shall|should|must)\b|"
+                               r"n['\u2019]t\b", after[:m.end()], re.I):  # ('a jury could find': none has)
+            return True
+    return False
+
+
+def _about_the_names(q: Question, texts: dict[str, str]) -> str:
+    """The parts of the documents where an event the question names would be recorded: the whole of a document
+    that every name in the question names, else only its paragraphs that mention the names it does not ('What
+    fine did the AI Office impose on Meta?' is not answered by the AI Act's fines for providers in general)."""
+    names = [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
+             and not set(m.tokens) <= _PLACES]  # a place is not a party: 'in India', 'in London'
+    parts = []
+    for sid, text in texts.items():
+        foreign = [m for m in names if sid not in q.owners.get(m.text, ())]
+        if not foreign or not q.owners:  # (unlinked: every document the question was checked against counts)
+            parts.append(text)
+            continue
+        tests = [re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}".join(map(re.escape, m.tokens)) + r"\b", re.I)
+                 for m in foreign]
+        parts += [p for p in re.split(r"\n\s*\n", text) if all(t.search(p) for t in tests)]
+    return "\n\n".join(parts)
 
 
 def _hypothetical(question: str, what: str) -> bool:

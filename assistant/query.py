@@ -109,7 +109,7 @@ def court_spans(text: str) -> list[tuple[int, int, str]]:
 YEAR = re.compile(r"\b(?:19[5-9]\d|20\d\d)\b")
 AMOUNT = re.compile(r"(?:[$€£¥₹]|\b(?:USD|EUR|GBP|INR|US\$))\s?\d[\d,.]*(?:\s*(?:million|billion|thousand|bn|m|k)\b)?|"
                     r"\b\d[\d,.]*\s*(?:million|billion)\s*(?:dollars|euros|pounds|yen|rupees)?\b", re.I)
-PROVISION = re.compile(r"\b(?:Article|Art\.|Section|Sec\.|Recital|Annex|Rule|Chapter|Title)\s*[0-9IVXL]+[A-Za-z]?"
+PROVISION = re.compile(r"\b(?:Article|Art\.|Section|Sec\.|Recital|Annex|Rule|Chapter|Title)\s*(?:\d+[A-Za-z]?|[IVXL]+\b)"
                        r"(?:\s*\(\s*\w{1,3}\s*\))*|§+\s*\d+[A-Za-z]?(?:\(\w{1,3}\))*|"
                        r"\b\d{1,2}\s*U\.?\s?S\.?\s?C\.?\s*(?:§+\s*)?\d+[A-Za-z]?(?:\(\w{1,3}\))*", re.I)
 # Numbers that name one thing: an act (2022/868, 2019/790), a CJEU case (C-250/25), a docket (3:24-cv-05417).
@@ -139,6 +139,7 @@ class Question:
     provisions: list[str] = field(default_factory=list)
     focus: set[str] = field(default_factory=set)  # the thing asked for: 'judge' in 'Which judge ...'
     resolved: set[str] = field(default_factory=set)  # mentions that name an indexed document (set by linking)
+    owners: dict[str, set[str]] = field(default_factory=dict)  # mention -> the documents it names (linking)
 
     @property
     def names_something(self) -> bool:

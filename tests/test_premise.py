@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.premise import check
+from assistant.premise import check, records
 from assistant.query import read_question
 
 GETTY = ("Getty Images sued Stability AI in the High Court of England and Wales. On 4 November 2025 the court "
@@ -35,7 +35,7 @@ def test_a_possibility_or_a_yes_no_question_takes_nothing_for_granted():
 
 def test_the_party_an_event_happened_to_must_be_in_the_documents_even_when_it_names_another():
     assert _missing("How much did the Commission fine Apple under Article 30?", {"dma": DMA},
-                    resolved={"Apple", "Commission"}) == ["Apple"]
+                    resolved={"Apple", "Commission"}) == ["Apple", "a fine"]  # 'may impose fines' is no fine
     # an acronym the linker resolved ('DMA' for the Digital Markets Act) need not be spelt out in the text
     assert _missing("How much can the Commission fine a gatekeeper under the DMA?", {"dma": DMA},
                     resolved={"DMA", "Commission"}) == []
@@ -45,3 +45,56 @@ def test_a_premise_any_of_the_documents_records_is_supported():
     other = "In a separate case the Ninth Circuit affirmed a fair use ruling in 2024."
     assert _missing("What did the Ninth Circuit hold in 2024?", {"g": GETTY, "o": other}) == []
     assert _missing("What did the Ninth Circuit hold in 2024?", {}) == []  # nothing to judge against: no flag
+
+
+def test_a_mention_that_a_negation_possibility_request_or_bound_takes_back_records_no_event():
+    settle = r"\bsettl\w*"
+    assert records(settle, "The parties settled in March 2025.")
+    assert not records(settle, "No settlement has been reached. Settlement talks broke down in May.")
+    assert not records(r"\bdamages\b", "Getty seeks damages of $1.7 trillion.")
+    assert records(r"\bdamages\b", "Getty seeks an injunction. The jury awarded damages of $5 million.")
+    assert not records(r"\bfined?\b|\bfines\b", "Providers may face fines of up to 3 % of turnover.")
+    assert not records(r"\binjunct\w*", "The court denied the motion for a preliminary injunction.")
+    assert records(r"\binjunct\w*", "The court granted the motion for a preliminary injunction.")
+    assert records(r"\bruled\b", "In May 2025 the court ruled for the authors.")  # the month is no modal verb
+    assert not records(r"\bruled\b", "No court has ruled on the question.")
+
+
+def test_an_event_the_documents_only_mention_as_possible_is_missing_unless_the_question_asks_so_too():
+    text = "The claimants seek damages and an injunction. No settlement has been reached."
+    assert _missing("How much in damages did the court award the claimants?", {"d": text}) == ["damages"]
+    assert _missing("When did the parties settle?", {"d": text}) == ["a settlement"]
+    assert _missing("What damages do the claimants seek?", {"d": text}) == []
+    assert _missing("Could the claimants get damages?", {"d": text}) == []
+
+
+KNESCHKE = ("On 10 December 2025 the Higher Regional Court of Hamburg dismissed the appeal and allowed a further appeal "
+            "to the Federal Court of Justice. No decision of the Federal Court of Justice had been found by October.")
+ROSS = ("Judge Bibas reversed his own 2023 view. On 29 September 2026 the Third Circuit affirmed Judge Bibas.")
+
+
+def test_a_court_named_only_as_where_an_appeal_goes_has_not_ruled():
+    assert _missing("What did the Federal Court of Justice hold in Kneschke?", {"k": KNESCHKE}) == [
+        "a ruling by the Federal Court"]
+    assert _missing("What did the Higher Regional Court of Hamburg decide?", {"k": KNESCHKE}) == []
+    # a yes/no question asks whether; it takes no ruling for granted
+    assert _missing("Did the Federal Court of Justice rule in Kneschke?", {"k": KNESCHKE}) == []
+
+
+def test_a_court_that_ruled_otherwise_than_the_question_says():
+    assert _missing("Why did the Third Circuit reverse Judge Bibas?", {"r": ROSS}) == ["a reversal by the Third Circuit"]
+    assert _missing("Why did the Third Circuit affirm Judge Bibas?", {"r": ROSS}) == []
+
+
+def test_a_courts_own_opinion_records_its_ruling_in_the_first_person():
+    opinion = "UNITED STATES COURT OF APPEALS FOR THE FEDERAL CIRCUIT\nOracle v. Google.\n\nWe reverse and remand."
+    assert _missing("What did the Federal Circuit decide about the API packages?", {"o": opinion}) == []
+    assert _missing("Why did the Federal Circuit affirm?", {"o": opinion}) == ["an affirmance by the Federal Circuit"]
+
+
+def test_a_jury_that_has_not_sat_has_returned_no_verdict():
+    text = "A jury trial is set for April 2027. No damages have been awarded."
+    assert _missing("How much did the jury award the artists?", {"a": text}) == ["a jury verdict"]
+    assert _missing("How much did the jury award the artists?", {"a": "The jury awarded the artists $5 million."}) == []
+    assert _missing("Why did the jury find OpenAI liable?", {"m": "Judge Stein held that a jury could find some "
+                                                                  "OpenAI outputs similar."}) == ["a jury verdict"]
