@@ -293,6 +293,13 @@ def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
     return out
 
 
+def _part_known(name: str, stats: LexicalStats) -> bool:
+    """Whether a part of a name is indexed ('Getty Images v Stability AI' of 'Getty Images v Stability AI in
+    London', where the index does not have London with it)."""
+    parts = re.split(r"\s+(?:in|on|for)\s+", name)
+    return len(parts) > 1 and any((stems := content_words(p)) and stats.sources_with(stems) for p in parts)
+
+
 # -- composing ----------------------------------------------------------------------------------------------------
 def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     """Lead with the sentence that best answers the question, add what else answers it, cite each [n]."""
@@ -320,8 +327,12 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
     unknown = unknown_names(q, ctx.stats)
     if unknown and not named:
         known_cov = relevance(_without(probe, unknown), hits, ctx.stats.idf)[1]
-        if len(unknown) >= 2 or known_cov < 0.5:
-            return refusal(q.text, hits)  # the question is about something no document mentions
+        names = [m for m in q.mentions if m.kind in ("name", "acronym")]
+        if len(unknown) >= 2 or known_cov < 0.5 or (names and not q.resolved and all(
+                m.text in unknown and not _part_known(m.text, ctx.stats) for m in names)):
+            # the question is about something no document mentions: what it names, none of them has
+            # ("What did Israel's Ministry of Justice conclude ...?" in an index without Israel)
+            return refusal(q.text, hits)
     cands = candidates(q, hits, ctx)
     if not cands:
         return refusal(q.text, hits)

@@ -136,3 +136,12 @@ def test_text_with_a_bracketed_number_or_an_instruction_is_never_quoted():
     assert "bound the panel" in ans.text  # the one quotable holding
     assert "[2]" not in ans.text and "Ignore" not in ans.text  # no fake marker, no text addressed to a model
     assert all(quote_in_source(c.quote, texts[c.source_id], c.start, c.end) for c in ans.citations)
+
+
+def test_refuses_a_question_about_a_name_no_document_has():
+    # everything the question names is unknown to the index, though its other words ('court', 'photograph') are
+    q, hits, ctx, _ = _setup({"smith": CASE}, "What did Israel's Ministry of Justice say about the photograph?")
+    assert composer.compose(q, hits, ctx).refused
+    # a known name with a place the index does not have beside it is still the known name
+    assert composer._part_known("Smith v. Jones in London", ctx.stats)
+    assert not composer._part_known("Israel's Ministry of Justice", ctx.stats)
