@@ -15,7 +15,8 @@ from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 
-CORPUS_SETS = ["evals/core.yaml", "evals/smoke.yaml", "evals/updates-2026h2.yaml", "evals/corpus-dev.yaml"]
+CORPUS_SETS = ["evals/core.yaml", "evals/smoke.yaml", "evals/updates-2026h2.yaml", "evals/corpus-dev.yaml",
+               "evals/corpus-dev2.yaml"]
 REALDOC_SETS = ["evals/realdocs-dev.yaml"]
 
 
