@@ -203,14 +203,16 @@ _NOT_A_RECORD_AFTER = re.compile(r"^\s*(?:talks|negotiations|discussions|confere
 # are the penalties for violating AB 2013?') rather than what did: its events need only be mentioned.
 _ASKS_POSSIBLE = re.compile(r"\b(?:maximum|minimum|available|permitted|allowed|at most|up to|potential\w*|possible|"
                             r"exposure|liable to|risk\w*)\b", re.I)
-_PAST = re.compile(r"\b(?:did|was|were|had|has|have|got|gotten)\b|\b[a-z]{3,}ed\b|\b(?:paid|won|lost|"
-                   r"made|brought|struck|reached|upheld|overturned|agreed|imposed)\b", re.I)
+_PAST = re.compile(r"\b(?:did|was|were|had|has|have|got|gotten)\b", re.I)
+_PAST_VERB = re.compile(r"\b[a-z]{3,}ed\b|\b(?:paid|won|lost|made|brought|struck|reached|upheld|overturned|agreed|"
+                        r"imposed)\b", re.I)
+_PRESENT = re.compile(r"\b(?:is|are|am|do|does)\b", re.I)  # 'How are fines capped?' is no past event
 
 
 def _asks_what_happened(question: str) -> bool:
     """Whether a question speaks of its events as having happened (past or perfect, nothing modal or negated)."""
-    return bool(_PAST.search(question)) and not _NOT_A_RECORD_BEFORE.search(question) \
-        and not _ASKS_POSSIBLE.search(question)
+    past = bool(_PAST.search(question)) or (bool(_PAST_VERB.search(question)) and not _PRESENT.search(question))
+    return past and not _NOT_A_RECORD_BEFORE.search(question) and not _ASKS_POSSIBLE.search(question)
 
 
 def records(recorded: str, text: str) -> bool:
@@ -243,8 +245,9 @@ _DESTINATION = re.compile(r"\b(?:appeal\w*|petition\w*|ask\w*|refer\w*|seek\w*|s
                           r"take|taken|took|escalat\w*|heading|headed)\b[^.;]{0,40}$", re.I)
 
 
-_WE_RULE = re.compile(r"\b(?:we|this court)\s+(?:therefore\s+|now\s+|also\s+)?(?:hold|conclude|reverse|affirm|vacate|"
-                      r"remand|find|agree|decide)\b", re.I)
+_WE_RULE = re.compile(r"\b(?:we|this court|[Tt]he (?-i:Court))\s+(?:therefore\s+|now\s+|also\s+)?(?:hold|holds|conclude|"
+                      r"concludes|reverse|reverses|affirm|affirms|vacate|vacates|remand|remands|find|finds|agree|decide|"
+                      r"rejects?)\b", re.I)
 
 
 # What a question can say a court did, and the verbs a document would record it with.
@@ -278,8 +281,12 @@ def _court_acted(court: str, text: str, outcome: str = "any") -> bool:
     a ruling verb or preceded by 'the judgment of', and not as the court an appeal goes to."""
     spans = court_spans(text)
     verbs = _OUTCOMES[outcome][1]
-    if any(a < 3000 and _court_in(court, text[max(0, a - 40):b], text[max(0, a - 40):b].lower()) for a, b, _ in spans[:2]) \
-            and (_WE_RULE if outcome == "any" else re.compile(rf"\bwe\s+(?:\w+\s+)?(?:{verbs})\b", re.I)).search(text):
+    # a U.S. Supreme Court slip opinion is captioned by the writ of certiorari, not by the court's name
+    slip = court_key(court) == "supreme court" and re.search(r"\bON WRIT OF CERTIORARI\b|\bCERTIORARI TO THE\b|"
+                                                             r"\bSUPREME COURT OF THE UNITED STATES\b", text[:5000])
+    if (slip or any(a < 3000 and _court_in(court, text[max(0, a - 40):b], text[max(0, a - 40):b].lower()) for a, b, _ in spans[:4])) \
+            and (_WE_RULE if outcome == "any" else re.compile(rf"\b(?:we|[Tt]he (?-i:Court))\s+(?:\w+\s+)?(?:{verbs})\b",
+                                                              re.I)).search(text):
         return True  # the court's own opinion: its caption names it first, and it says 'we hold'
     for a, b, span in spans:
         window = text[max(0, a - 40):b]
