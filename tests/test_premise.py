@@ -102,7 +102,8 @@ def test_a_jury_that_has_not_sat_has_returned_no_verdict():
 
 def test_a_supreme_court_slip_opinion_is_the_courts_own_ruling_and_a_present_tense_question_asks_no_event():
     slip = ("(Slip Opinion) OCTOBER TERM, 2025\nCERTIORARI TO THE UNITED STATES COURT OF APPEALS FOR THE SIXTH "
-            "CIRCUIT\n\nThe Court rejects the argument.")
+            "CIRCUIT\n\nThe Court rejects the argument.\n\nJustice Gorsuch, concurring. I join the Supreme Court's "
+            "opinion.")
     assert _missing("Who wrote the Supreme Court's majority opinion?", {"s": slip}) == []
     assert _missing("How are fines under Article 99 capped for start-ups?", {"a": "Fines may not exceed 3 %."}) == []
     assert _missing("Why was the start-up fined?", {"a": "Fines may not exceed 3 %."}) == ["a fine"]
