@@ -105,5 +105,5 @@ def test_a_supreme_court_slip_opinion_is_the_courts_own_ruling_and_a_present_ten
             "CIRCUIT\n\nThe Court rejects the argument.\n\nJustice Gorsuch, concurring. I join the Supreme Court's "
             "opinion.")
     assert _missing("Who wrote the Supreme Court's majority opinion?", {"s": slip}) == []
-    assert _missing("How are fines under Article 99 capped for start-ups?", {"a": "Fines may not exceed 3 %."}) == []
-    assert _missing("Why was the start-up fined?", {"a": "Fines may not exceed 3 %."}) == ["a fine"]
+    assert _missing("How are fines under Article 99 capped for start-ups?", {"a": "It may impose fines of up to 3 %."}) == []
+    assert _missing("Why was the start-up fined?", {"a": "It may impose fines of up to 3 %."}) == ["a fine"]
