@@ -22,6 +22,7 @@ import numpy as np
 
 from . import prompts
 from .citations import INSTRUCTION, quote_in_source
+from .places import asked_place, mentions_place
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans
 from .text import content_words, sentence_spans
@@ -333,6 +334,14 @@ def compose(q: Question, hits: list[Hit], ctx: Context) -> Answer:
             # the question is about something no document mentions: what it names, none of them has
             # ("What did Israel's Ministry of Justice conclude ...?" in an index without Israel)
             return refusal(q.text, hits)
+    place = asked_place(q.text)
+    if place:
+        # 'under Brazilian law': only passages of that place's law answer, whatever else shares the question's words
+        local = [h for h in hits if mentions_place(
+            place, f"{h.meta.get('title') or h.chunk.title} {h.chunk.section} {h.chunk.text}", h.meta.get("jurisdiction", ""))]
+        if not local:
+            return refusal(q.text, hits)
+        hits = local
     cands = candidates(q, hits, ctx)
     if not cands:
         return refusal(q.text, hits)

@@ -210,7 +210,8 @@ _ROLE = re.compile(r"\b(?:(?:Plaintiffs?|Defendants?|Petitioners?|Respondents?)(
 _V_LINE = re.compile(r"^\s*(?:v\.?|vs\.?|versus)(?:\s+(.*))?$", re.I)
 _V_END = re.compile(r"\s(?:v\.|vs\.)\s*$")
 _DOCKET = re.compile(r"\b(?:Case|Civil Action|Civil|Criminal|Docket|Cause)?\s*No[s]?\.?:?\s*"
-                     r"((?:MDL\s+|[A-Z]{1,2}\s?)?\d[\w:.\-\u2013]*(?:\s?[A-Z]{2,4}\b(?:\s*\([A-Za-z]+\))?)?)", re.I)
+                     r"((?:MDL\s+|[A-Z]{1,2}\s?)?\d[\w:.\-\u2013]{2,}(?:\s?(?-i:[A-Z]{2,4})\b(?:\s*\([A-Za-z]+\))?)?)",
+                     re.I)  # ('No. 1 TO' in 'MOTION IN LIMINE NO. 1 TO' is no docket)
 _DOC_TITLE = re.compile(r"^\s*(?:\[?PROPOSED\]?\s+)?(?:ORDER|OPINION|MEMORANDUM|JUDGMENT|FINAL JUDGMENT|"
                         r"FINDINGS OF FACT|REPORT AND RECOMMENDATION|STIPULATED|STIPULATION|MOTION|"
                         r"NOTICE|COMPLAINT|AMENDED COMPLAINT|DECISION|RULING|SUGGESTION|CLASS ACTION COMPLAINT)\b")
@@ -319,12 +320,26 @@ def read_caption(first_pages: str) -> Caption:
                     after.append(_ROLE.split(l)[0])
                 break
             after.append(l)
+        # a caption is set in capitals: the run of capitalised lines just above the 'v.' is the first party, not
+        # the prose before it (a slip opinion's syllabus note)
+        if before and _mostly_caps(before[-1]):
+            run = []
+            for l in reversed(before):
+                if not l.strip() or not _mostly_caps(l):
+                    break
+                run.insert(0, l)
+            before = run
         # the caption's right column (case number, document title) is often read into the party lines
         before = [_RIGHT_COLUMN.split(l)[0] for l in before]
         after = [_RIGHT_COLUMN.split(l)[0] for l in after]
         p1, p2 = _party(before[-6:]), _party(after)
         if p1 and p2:
             cap.parties = f"{p1} v. {p2}"
+    elif m := re.search(r"^\s*Title:?[^\S\n]+(\S.*(?:\n(?!\s*\n)(?!\s*\S+\s*\(\d).*){0,2})", "\n".join(head), re.M):
+        # a minutes form ('CIVIL MINUTES - GENERAL ... Title  MANUFACTURING ... V. KRISTOPHER HUGHES, ET AL.')
+        sides = re.split(r"\s+(?:v\.?|vs\.?)\s+", " ".join(m.group(1).split()), maxsplit=1, flags=re.I)
+        if len(sides) == 2 and _party([sides[0]]) and _party([sides[1]]):
+            cap.parties = f"{_party([sides[0]])} v. {_party([sides[1]])}"
     elif re.search(r"^\s*IN RE:?\s", "\n".join(head), re.I | re.M):
         m = re.search(r"^\s*(IN RE:?\s.*(?:\n(?!\s*No\.).*){0,2})", "\n".join(head), re.I | re.M)
         if m:
@@ -357,7 +372,7 @@ def read_caption(first_pages: str) -> Caption:
         cap.kind = "order"
     elif cap.court or cap.parties:
         cap.kind = "filing"
-    for label in (r"Decided", r"Dated:?", r"Date:", r"Filed:?", r"Entered:?", r"Signed:?"):
+    for label in (r"Decided", r"Dated:?", r"Date:", r"(?<=\s)Date(?=[^\S\n]{2})", r"Filed:?", r"Entered:?", r"Signed:?"):
         m = re.search(rf"\b{label}:?\s+((?:{'|'.join(_MONTHS)})\s+\d{{1,2}},?\s+\d{{4}})", text, re.I)
         if m:
             cap.date = long_date(m.group(1))

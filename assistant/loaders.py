@@ -15,7 +15,7 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import LoadError
-from .filings import clean_pages, read_caption, read_judge, signed_date
+from .filings import _titled, clean_pages, read_caption, read_judge, signed_date, strip_gutter, strip_stamps
 from .html_reader import html_with_marked_scripts, read_structured
 from .text import OPEN_ENDING, http_url
 from .types import SourceDoc
@@ -373,9 +373,30 @@ def plain_markdown(body: str) -> str:
     return body
 
 
+# An EU act's own heading ('REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL'), which a text
+# copied from the Official Journal puts after the journal's masthead, and its short title '(Artificial Intelligence Act)'.
+_ACT_HEADING = re.compile(r"^(?:COMMISSION\s+|COUNCIL\s+)?(?:IMPLEMENTING\s+|DELEGATED\s+)?(?:REGULATION|DIRECTIVE|DECISION)"
+                          r"\s+(?:\((?:EU|EC|EEC|Euratom)\)\s+)?(?:No\s+)?\d{2,4}/\d{1,4}\b.*$")
+_SHORT_TITLE = re.compile(r"\(([A-Z][\w\s\-]{2,60}\b(?:Act|Regulation|Directive|Code))\)\s*$")
+
+
+def act_heading(text: str) -> tuple[str, str] | None:
+    """(title, jurisdiction) of an official act whose heading opens a text, or None."""
+    lines = [ln.strip() for ln in text.splitlines()[:60]]
+    for i, ln in enumerate(lines):
+        if _ACT_HEADING.match(ln):
+            short = next((m.group(1) for l in lines[i + 1:i + 10] if (m := _SHORT_TITLE.search(l))), "")
+            eu = re.search(r"\((?:EU|EC|EEC|Euratom)\)|EUROPEAN", ln)
+            return (f"{ln} ({short})" if short else ln)[:300], "EU" if eu else ""
+    return None
+
+
 def text_title(text: str) -> str:
-    """A plain text's title: a line underlined with === or ---, a 'Title:' line, else the first line that has
-    words (not a page number, a rule or a date alone)."""
+    """A plain text's title: an official act's heading, a line underlined with === or ---, a 'Title:' line, else
+    the first line that has words (not a page number, a rule or a date alone)."""
+    act = act_heading(text)
+    if act:
+        return act[0]
     lines = [ln.strip() for ln in text.splitlines()[:60]]
     for i, ln in enumerate(lines[:-1]):
         if ln and re.fullmatch(r"[=\-~*]{3,}", lines[i + 1]) and re.search(r"[A-Za-z]{2,}", ln):
@@ -394,7 +415,9 @@ def parse_text(text: str, name: str = "<text>", default_id: str = "document") ->
     """Plain text: the title from a heading line (see text_title)."""
     if not text.strip():
         raise LoadError(f"{name} is empty: nothing to index")
-    return SourceDoc(source_id=default_id, title=text_title(text), text=text, doc_type="text", format="text")
+    act = act_heading(text)
+    return SourceDoc(source_id=default_id, title=text_title(text), text=text, doc_type="legislation" if act else "text",
+                     jurisdiction=act[1] if act else "", format="text")
 
 
 def parse_html(html: str, name: str = "<html>", default_id: str = "document", url: str = "") -> SourceDoc:
@@ -522,6 +545,16 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
         raise LoadError(f"{default_id}: PDF has no text layer, OCR not supported (scan it to text first)")
     head = "\n\n".join(cleaned[:2])
     cap = read_caption(head)
+    if not (cap.parties and cap.date) and texts:
+        # the caption may sit in a running header, which cleaning drops from every page (a minutes form repeats
+        # its case number, date and title on each page): read the first page as it came too
+        raw = read_caption("\n".join(strip_gutter(strip_stamps(texts[0])[0].split("\n"))))
+        header_caption = bool(raw.parties and not cap.parties)  # a header that names the parties dates it too
+        for f in ("parties", "court", "docket", "date", "kind"):
+            if getattr(raw, f) and (not getattr(cap, f) or (f == "date" and header_caption)):
+                setattr(cap, f, getattr(raw, f))
+        cap.title = ""
+        cap = _titled(cap)
     meta: dict[str, Any] = {"n_pages": len(texts)}
     judge = read_judge("\n\n".join(cleaned[-2:]), head) if cap.kind else ""
     docket = stamps[0].docket if stamps else cap.docket

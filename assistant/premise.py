@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .places import PLACE_OF as _PLACE_OF
 from .query import Question, court_key, court_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
@@ -68,18 +69,6 @@ def _has_year(year: str, text: str) -> bool:
     return re.search(rf"(?<!\d){year}(?!\d)", text) is not None
 
 
-# A country's or city's adjective and the names a document may use instead ('the English High Court' is the High
-# Court of England and Wales).
-_PLACE_OF = {
-    "english": ("england",), "british": ("britain", "united kingdom", "uk"), "scottish": ("scotland",),
-    "welsh": ("wales",), "irish": ("ireland",), "german": ("germany",), "french": ("france",),
-    "dutch": ("netherlands", "holland"), "italian": ("italy",), "spanish": ("spain",), "danish": ("denmark",),
-    "swedish": ("sweden",), "hungarian": ("hungary",), "polish": ("poland",), "czech": ("czech",),
-    "austrian": ("austria",), "swiss": ("switzerland",), "belgian": ("belgium",), "chinese": ("china", "prc"),
-    "japanese": ("japan",), "korean": ("korea",), "indian": ("india",), "canadian": ("canada",),
-    "australian": ("australia",), "brazilian": ("brazil",), "american": ("united states", "u.s.", "us"),
-    "european": ("european union", "eu"), "munich": ("münchen", "munchen"), "cologne": ("köln", "koln"),
-}
 
 
 _PLACES = frozenset(_PLACE_OF) | {w for names in _PLACE_OF.values() for n in names for w in n.split()} | frozenset(

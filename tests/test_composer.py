@@ -145,3 +145,12 @@ def test_refuses_a_question_about_a_name_no_document_has():
     # a known name with a place the index does not have beside it is still the known name
     assert composer._part_known("Smith v. Jones in London", ctx.stats)
     assert not composer._part_known("Israel's Ministry of Justice", ctx.stats)
+
+
+def test_a_question_limited_to_a_place_is_answered_only_from_that_places_passages():
+    q, hits, ctx, _ = _setup({"smith": CASE}, "Is copying a photograph fair use under Brazilian law?")
+    assert composer.compose(q, hits, ctx).refused  # the passages are about a US-style case, not Brazil's law
+    brazil = CASE.replace("Smith sued Jones", "Under Brazilian law, Smith sued Jones")
+    q, hits, ctx, _ = _setup({"smith": brazil}, "Is copying a photograph fair use under Brazilian law?")
+    ans = composer.compose(q, hits, ctx)
+    assert not ans.refused and all("Brazil" in h.chunk.text for h in ans.hits)

@@ -178,3 +178,37 @@ def test_markdown_title_is_not_taken_from_a_code_comment():
 def test_plain_text_title_from_an_underlined_heading_or_first_words():
     assert parse_text("\n12\n\nCopyright Act notes\n=====\nBody.\n").title == "Copyright Act notes"
     assert parse_text("  3  \n§ 1202. Integrity of copyright management information\n(a) text").title.startswith("§ 1202.")
+
+
+def test_a_slip_opinion_caption_is_the_capitalised_run_above_the_v_not_the_syllabus_note():
+    head = ("(Slip Opinion) OCTOBER TERM, 2025\nSyllabus\nNOTE: Where it is feasible, a syllabus (headnote) will be "
+            "released, as is\nbeing done in connection with this case, at the time the opinion is issued.\nSyllabus\n"
+            "CONEY ISLAND AUTO PARTS UNLIMITED, INC. v.\nBURTON, CHAPTER 7 TRUSTEE FOR VISTA-PRO\n"
+            "CERTIORARI TO THE UNITED STATES COURT OF APPEALS FOR\nTHE SIXTH CIRCUIT\n"
+            "No. 24\u2013808. Argued November 4, 2025\u2014Decided January 20, 2026\n")
+    cap = read_caption(head)
+    assert cap.parties == "Coney Island Auto Parts Unlimited, Inc v. Burton"
+    assert cap.date == "2026-01-20"
+
+
+def test_a_minutes_form_gives_its_title_date_and_docket_and_a_motion_number_is_no_docket():
+    head = ("UNITED STATES DISTRICT COURT\nCENTRAL DISTRICT OF CALIFORNIA\n\n   CIVIL MINUTES \u2013 GENERAL   \u2018O\u2019\n"
+            "Case No.  2:16-cv-08962-CAS-KSx Date\u00a0 January 15, 2019\n"
+            "Title  MANUFACTURING AUTOMATION AND SOFTWARE SYSTEMS,\nINC. V. KRISTOPHER HUGHES, ET AL.\n\n"
+            "Present: The Honorable  CHRISTINA A. SNYDER\nPLAINTIFF\u2019S MOTION IN LIMINE NO. 1 TO EXCLUDE (Dkt. 273, "
+            "filed July 23, 2018)\n")
+    cap = read_caption(head)
+    assert cap.parties == "Manufacturing Automation and Software Systems, Inc v. Kristopher Hughes"
+    assert cap.date == "2019-01-15" and cap.docket == "2:16-cv-08962-CAS-KSx"
+    assert read_caption("MOTION IN LIMINE NO. 1 TO EXCLUDE EVIDENCE\n").docket == ""
+
+
+def test_an_official_journal_text_is_titled_by_the_acts_heading_not_the_masthead():
+    text = ("Official Journal\nof the European Union\n\nEN\n\nL series\n\n2024/1689\n\n12.7.2024\n\n"
+            "REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL\n\nof 13 June 2024\n\n"
+            "laying down harmonised rules on artificial intelligence (Artificial Intelligence Act)\n\n"
+            "(Text with EEA relevance)\n\nWhereas:\n")
+    doc = parse_text(text)
+    assert doc.title == ("REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL "
+                         "(Artificial Intelligence Act)")
+    assert doc.doc_type == "legislation" and doc.jurisdiction == "EU"

@@ -1,0 +1,61 @@
+"""Places a question can limit itself to ('under Brazilian law', "Japan's Article 30-4", 'in Germany'), the names a
+document may use for them instead, and the jurisdiction codes documents carry."""
+
+from __future__ import annotations
+
+import re
+
+# A country's or city's adjective and the names a document may use instead ('the English High Court' is the High
+# Court of England and Wales).
+PLACE_OF = {
+    "english": ("england",), "british": ("britain", "united kingdom", "uk"), "scottish": ("scotland",),
+    "welsh": ("wales",), "irish": ("ireland",), "german": ("germany",), "french": ("france",),
+    "dutch": ("netherlands", "holland"), "italian": ("italy",), "spanish": ("spain",), "danish": ("denmark",),
+    "swedish": ("sweden",), "hungarian": ("hungary",), "polish": ("poland",), "czech": ("czech",),
+    "austrian": ("austria",), "swiss": ("switzerland",), "belgian": ("belgium",), "chinese": ("china", "prc"),
+    "japanese": ("japan",), "korean": ("korea",), "indian": ("india",), "canadian": ("canada",),
+    "australian": ("australia",), "brazilian": ("brazil",), "american": ("united states", "u.s.", "us"),
+    "european": ("european union", "eu"), "munich": ("münchen", "munchen"), "cologne": ("köln", "koln"),
+    "israeli": ("israel",), "singaporean": ("singapore",), "mexican": ("mexico",), "argentine": ("argentina",),
+    "russian": ("russia",), "turkish": ("turkey",), "norwegian": ("norway",), "finnish": ("finland",),
+    "portuguese": ("portugal",), "greek": ("greece",), "taiwanese": ("taiwan",), "new zealand": ("new zealand",),
+    "south african": ("south africa",), "nigerian": ("nigeria",), "kenyan": ("kenya",), "egyptian": ("egypt",),
+    "indonesian": ("indonesia",), "thai": ("thailand",), "vietnamese": ("vietnam",), "philippine": ("philippines",),
+    "chilean": ("chile",), "colombian": ("colombia",), "ukrainian": ("ukraine",), "saudi": ("saudi arabia",),
+}
+# The jurisdiction codes a document's metadata may carry for a place
+CODES = {"english": ("UK", "GB"), "british": ("UK", "GB"), "scottish": ("UK", "GB"), "welsh": ("UK", "GB"),
+         "american": ("US",), "european": ("EU",), "german": ("DE",), "french": ("FR",), "japanese": ("JP",),
+         "chinese": ("CN",), "indian": ("IN",), "brazilian": ("BR",), "canadian": ("CA",), "australian": ("AU",),
+         "korean": ("KR",), "italian": ("IT",), "spanish": ("ES",), "dutch": ("NL",), "danish": ("DK",),
+         "hungarian": ("HU",), "irish": ("IE",), "israeli": ("IL",), "singaporean": ("SG",)}
+_BY_NAME = {**{n: adj for adj, names in PLACE_OF.items() for n in names if len(n) > 2},
+            "uk": "british", "us": "american", "eu": "european"}
+
+# 'under Brazilian law', 'Brazilian copyright law', "Brazil's copyright act", 'the law in Brazil'
+_LAW = r"(?:copyright\s+)?(?:law|laws|legislation|statutes?|act|rules|regime|code)"
+
+
+def asked_place(question: str) -> str | None:
+    """The place a question limits its answer to, as its adjective ('brazilian'), or None. Only a law or a legal
+    regime limits it ('under Brazilian law'); a party's nationality does not ('the German collecting society')."""
+    name = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|UK|US|EU|U\.S\.|U\.K\."
+    for m in re.finditer(rf"\b({name})(?:['\u2019]s)?\s+{_LAW}\b|\b{_LAW}\s+(?:of|in)\s+(?:the\s+)?({name})(?!\w)",
+                         question):
+        words = (m.group(1) or m.group(2)).lower()
+        for word in (words, words.split()[-1]):  # 'Under Japanese' -> 'japanese'
+            word = word.replace(".", "") if len(word) <= 4 else word
+            if word in PLACE_OF:
+                return word
+            if word in _BY_NAME:
+                return _BY_NAME[word]
+    return None
+
+
+def mentions_place(place: str, text: str, jurisdiction: str = "") -> bool:
+    """Whether a passage (its title, section and text) or its document's jurisdiction is of the place."""
+    if jurisdiction and jurisdiction.upper() in CODES.get(place, ()):
+        return True
+    words = (place, *PLACE_OF.get(place, ()))
+    return any(re.search(rf"(?<![\w.]){re.escape(w)}(?![\w])", text, re.I if len(w) > 3 else 0)
+               or (len(w) <= 3 and re.search(rf"(?<![\w.]){re.escape(w.upper())}(?![\w])", text)) for w in words)

@@ -1,0 +1,21 @@
+"""Places a question limits itself to (assistant/places.py): fast, no model."""
+
+from assistant.places import asked_place, mentions_place
+
+
+def test_a_law_or_legal_regime_limits_a_question_to_its_place():
+    assert asked_place("How long does copyright last for photographs under Brazilian law?") == "brazilian"
+    assert asked_place("Under Japanese copyright law, can I train a model?") == "japanese"
+    assert asked_place("Is there a TDM exception under UK law?") == "british"
+    assert asked_place("What does the law of Singapore say about text and data mining?") == "singaporean"
+    # a party's nationality or a named provision limits nothing
+    assert asked_place("What did the German collecting society GEMA claim?") is None
+    assert asked_place("What does Japan's Article 30-4 allow?") is None
+
+
+def test_a_passage_is_of_a_place_by_its_words_or_its_documents_jurisdiction():
+    assert mentions_place("brazilian", "The Brazilian suits are pending.")
+    assert mentions_place("british", "The UK consultation closed in February.")
+    assert mentions_place("american", "Section 107 lists four factors.", "US")
+    assert not mentions_place("brazilian", "Section 107 lists four factors.", "US")
+    assert not mentions_place("american", "He thus argued the point.")  # 'us' is a word, 'US' the country
