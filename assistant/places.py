@@ -33,16 +33,18 @@ _BY_NAME = {**{n: adj for adj, names in PLACE_OF.items() for n in names if len(n
             "uk": "british", "us": "american", "eu": "european"}
 
 # 'under Brazilian law', 'Brazilian copyright law', "Brazil's copyright act", 'the law in Brazil'
-_LAW = r"(?:copyright\s+)?(?:law|laws|legislation|statutes?|act|rules|regime|code)"
+_LAW = (r"(?:copyright\s+)?(?:law|laws|legislation|statutes?|act|rules|regime|code|exceptions?|exemptions?|"
+        r"approach|framework|policy)")
 
 
 def asked_place(question: str) -> str | None:
     """The place a question limits its answer to, as its adjective ('brazilian'), or None. Only a law or a legal
     regime limits it ('under Brazilian law'); a party's nationality does not ('the German collecting society')."""
     name = r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?|UK|US|EU|U\.S\.|U\.K\."
-    for m in re.finditer(rf"\b({name})(?:['\u2019]s)?\s+{_LAW}\b|\b{_LAW}\s+(?:of|in)\s+(?:the\s+)?({name})(?!\w)",
-                         question):
-        words = (m.group(1) or m.group(2)).lower()
+    before = re.finditer(rf"\b({name})(?:['\u2019]s)?\s+(?:[a-z][a-z\-]*\s+){{0,4}}{_LAW}\b", question)
+    after = re.finditer(rf"\b{_LAW}\s+(?:of|in)\s+(?:the\s+)?({name})(?!\w)", question)
+    for m in [*before, *after]:
+        words = m.group(1).lower()
         for word in (words, words.split()[-1]):  # 'Under Japanese' -> 'japanese'
             word = word.replace(".", "") if len(word) <= 4 else word
             if word in PLACE_OF:

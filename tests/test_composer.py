@@ -154,3 +154,11 @@ def test_a_question_limited_to_a_place_is_answered_only_from_that_places_passage
     q, hits, ctx, _ = _setup({"smith": brazil}, "Is copying a photograph fair use under Brazilian law?")
     ans = composer.compose(q, hits, ctx)
     assert not ans.refused and all("Brazil" in h.chunk.text for h in ans.hits)
+
+
+def test_refuses_a_name_the_index_has_never_seen_typed_in_lower_case():
+    q, hits, ctx, _ = _setup({"smith": CASE}, "did scarlett johansson sue jones over the photograph?")
+    assert composer.unseen_name(q.text, ctx.stats) == "scarlett johansson"
+    assert composer.compose(q, hits, ctx).refused
+    # common words the index lacks are no name ('foggy morning' is in it; 'sunny afternoon' is English)
+    assert composer.unseen_name("was the photograph taken on a sunny afternoon?", ctx.stats) == ""

@@ -19,3 +19,8 @@ def test_a_passage_is_of_a_place_by_its_words_or_its_documents_jurisdiction():
     assert mentions_place("american", "Section 107 lists four factors.", "US")
     assert not mentions_place("brazilian", "Section 107 lists four factors.", "US")
     assert not mentions_place("american", "He thus argued the point.")  # 'us' is a word, 'US' the country
+
+
+def test_an_exception_or_approach_of_a_place_limits_the_question_too():
+    assert asked_place("What does Singapore's computational data analysis exception allow?") == "singaporean"
+    assert asked_place("What is the UK's approach to text and data mining?") == "british"
