@@ -189,12 +189,13 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
     out: list[Hit] = []
     terms = composer.defined_terms(asked) if "define" in asked.intents else []
     provisions = [m.tokens[0] for m in asked.mentions if m.kind == "provision"]
-    if provisions and not about:
-        # 'under section 504' without naming the code: the provision is looked up in the documents the search
-        # found (a code's notes on a section rank above the section itself)
-        about = list(dict.fromkeys(h.chunk.source_id for h in hits))[:3]
+    if provisions:
+        # 'under section 504' without naming the code, or naming a summary of it: the provision is also looked up
+        # in the documents the search found (a code's notes on a section rank above the section itself)
+        found_docs = [s for s in dict.fromkeys(h.chunk.source_id for h in hits) if s not in about][:3]
         if filters and filters.get("source_id"):
-            about = [sid for sid in about if sid in filters["source_id"]]
+            found_docs = [sid for sid in found_docs if sid in filters["source_id"]]
+        about = about + found_docs
     for sid in about:
         found: list[Hit] = []
         if terms:

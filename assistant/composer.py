@@ -430,7 +430,10 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                         or re.search(r"\baccording to (?:the )?(?:order|opinion|judgment|act|regulation|"
                                      r"directive|statute|text|report)\b", q.text, re.IGNORECASE)
                         or re.search(r"\b(?:under|in|of|does)\s+(?:section|sections|§|article|art\.|recital|annex|"
-                                     r"chapter|paragraph)\s*\d", q.text, re.IGNORECASE))
+                                     r"chapter|paragraph)\s*\d", q.text, re.IGNORECASE)
+                        or re.search(r"\b(?:section|§|article|art\.)\s*\d+\w*(?:\s*\(\w{1,4}\))*\s+(?:say|says|said|"
+                                     r"provide|provides|require|requires|state|states|list|lists|set|sets)\b", q.text,
+                                     re.IGNORECASE))
     for cand in pool:
         h = hits[cand.hit]
         c = h.chunk

@@ -157,7 +157,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             # (a name is checked even when it names another document: 'fine Apple' under the DMA; an acronym the
             # linker resolved, such as 'DMA', need not be spelt out in the text)
             if (m.kind == "name" or (m.kind == "acronym" and m.text not in q.resolved)) and not all(
-                    re.search(rf"(?<![\w]){re.escape(t)}(?![\w])", low) for t in m.tokens):
+                    re.search(rf"(?<![\w]){re.escape(t)}(?![\w])", low) for t in m.tokens) \
+                    and not (m.kind == "acronym" and _spelt_out(m.text, whole)):
                 out.missing.append(m.text)
     for label in _subdivisions(q.text):
         if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
@@ -314,6 +315,17 @@ def _about_the_names(q: Question, texts: dict[str, str]) -> str:
                  for m in foreign]
         parts += [p for p in re.split(r"\n\s*\n", text) if all(t.search(p) for t in tests)]
     return "\n\n".join(parts)
+
+
+def _spelt_out(acronym: str, text: str) -> bool:
+    """Whether a text writes an acronym out in full: 'CMI' as 'copyright management information' (its words'
+    initials, with 'of', 'and', 'the' or 'for' between them allowed)."""
+    letters = [c for c in acronym if c.isalpha()]
+    if not 2 <= len(letters) <= 6:
+        return False
+    glue = r"(?:\s+(?:of|and|the|for|on|in|to|&))*\s+"
+    rx = r"\b" + glue.join(rf"{re.escape(c)}[\w\-]*" for c in letters) + r"\b"
+    return re.search(rx, text, re.I) is not None
 
 
 def _hypothetical(question: str, what: str) -> bool:

@@ -107,3 +107,9 @@ def test_a_supreme_court_slip_opinion_is_the_courts_own_ruling_and_a_present_ten
     assert _missing("Who wrote the Supreme Court's majority opinion?", {"s": slip}) == []
     assert _missing("How are fines under Article 99 capped for start-ups?", {"a": "It may impose fines of up to 3 %."}) == []
     assert _missing("Why was the start-up fined?", {"a": "It may impose fines of up to 3 %."}) == ["a fine"]
+
+
+def test_an_acronym_the_documents_spell_out_is_recorded():
+    text = "It is a crime to remove copyright management information for commercial advantage; the penalty is a fine."
+    assert _missing("What penalty applies to removing CMI for profit?", {"t": text}) == []
+    assert _missing("What penalty applies to removing DRM for profit?", {"t": text}) == ["DRM"]
