@@ -166,6 +166,11 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     for a in dict.fromkeys(q.amounts):
         if not _amount_in(a, whole):
             out.missing.append(a)
+    acted = _asked_action(q.text)
+    if acted and _asks_what_happened(q.text):
+        verb, forms = acted
+        if not records(forms, _about_the_names(q, texts, sentences=True)):
+            out.missing.append(f"a decision to {verb}")
     for what, cue, recorded in EVENTS:
         if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not _hypothetical(q.text, cue) \
                 and not (records(recorded, about) if _asks_what_happened(q.text)
@@ -185,8 +190,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
 # damages'), a request ('seeks damages', 'moved for an injunction').
 _NOT_A_RECORD_BEFORE = re.compile(
     r"\b(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
-    r"potential(?:ly)?|possib(?:le|ly)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? for|"
-    r"moved for|mov(?:es|ing) for|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
+    r"potential(?:ly)?|possib(?:le|ly)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
+    r"mov(?:e|es|ed|ing) (?:for|to)|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
     r"want\w*|hop(?:e|es|ed|ing)|prayer for|pray(?:s|ed)? for)\b|n['\u2019]t\b", re.I)
 _NOT_A_RECORD_AFTER = re.compile(r"^\s*(?:talks|negotiations|discussions|conference)\b", re.I)
 # A question that asks what could happen or what a law provides ('the maximum statutory damages available', 'What
@@ -212,7 +217,8 @@ def records(recorded: str, text: str) -> bool:
     for m in re.finditer(recorded, text, re.I):
         lo = max(0, m.start() - 60)
         before = text[lo:m.start()]
-        cut = max(before.rfind(ch) for ch in ".;!?\n")  # the clause starts after the last stop
+        # the clause starts after the last stop or blank line (a single line break is a PDF's line, not a clause)
+        cut = max([before.rfind(ch) for ch in ".;!?"] + [before.rfind("\n\n") + 1 if "\n\n" in before else -1])
         before = before[cut + 1:] if cut >= 0 else before
         taken_back = _NOT_A_RECORD_BEFORE.search(before)
         if taken_back and re.search(r"\b(?:grant\w*|approv\w*)\b", before[:taken_back.start()], re.I) \
@@ -299,10 +305,12 @@ def _court_acted(court: str, text: str, outcome: str = "any") -> bool:
     return False
 
 
-def _about_the_names(q: Question, texts: dict[str, str]) -> str:
+def _about_the_names(q: Question, texts: dict[str, str], sentences: bool = False) -> str:
     """The parts of the documents where an event the question names would be recorded: the whole of a document
-    that every name in the question names, else only its paragraphs that mention the names it does not ('What
-    fine did the AI Office impose on Meta?' is not answered by the AI Act's fines for providers in general)."""
+    that every name in the question names, else only its paragraphs (or sentences, with the one before each) that
+    mention the names it does not ('What fine did the AI Office impose on Meta?' is not answered by the AI Act's
+    fines for providers in general; 'Why did the court exclude Dr. Goodrich?' not by the exclusion of another
+    expert on the same page)."""
     names = [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
              and not set(m.tokens) <= _PLACES]  # a place is not a party: 'in India', 'in London'
     parts = []
@@ -313,8 +321,31 @@ def _about_the_names(q: Question, texts: dict[str, str]) -> str:
             continue
         tests = [re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}".join(map(re.escape, m.tokens)) + r"\b", re.I)
                  for m in foreign]
-        parts += [p for p in re.split(r"\n\s*\n", text) if all(t.search(p) for t in tests)]
+        if sentences:  # each sentence with the one before it in its paragraph
+            for para in re.split(r"\n\s*\n", text):
+                units = re.split(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bv\.)(?<!\bMrs\.)(?<!\bInc\.)"
+                                 r"(?<=[.;!?])\s+(?=[A-Z0-9(\"\u201c])", para)
+                parts += [u for i, u in enumerate(units)
+                          if all(t.search(u) or (i and t.search(units[i - 1])) for t in tests)]
+        else:
+            parts += [p for p in re.split(r"\n\s*\n", text) if all(t.search(p) for t in tests)]
     return "\n\n".join(parts)
+
+
+# What a court or authority can be said to have done to something ('Why did the court exclude the expert?').
+_ACTIONS = ("exclude", "dismiss", "strike", "reject", "enjoin", "sanction", "approve", "certify", "stay", "remand",
+            "vacate", "block", "ban", "suspend", "revoke", "invalidate", "annul", "disqualify", "bar")
+
+
+def _asked_action(question: str) -> tuple[str, str] | None:
+    """(verb, the forms a document would record it with) for 'Why did the court exclude ...', or None."""
+    m = re.search(r"\b(?:why|how|when|what|on what basis|on what grounds)\b[^?]*?\bdid\s+(?:the\s+)?(?:\w+\s+){0,2}?"
+                  r"(?:court|judge|jury|tribunal|panel|commission|authority|regulator|office)\s+(\w+)\b", question, re.I)
+    if not m or m.group(1).lower() not in _ACTIONS:
+        return None
+    verb = m.group(1).lower()
+    base = verb[:-1] if verb.endswith("e") else verb
+    return verb, rf"\b{re.escape(base)}(?:e|es|ed|ing|al|ion|s)?\b"
 
 
 def _spelt_out(acronym: str, text: str) -> bool:

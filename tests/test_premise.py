@@ -113,3 +113,15 @@ def test_an_acronym_the_documents_spell_out_is_recorded():
     text = "It is a crime to remove copyright management information for commercial advantage; the penalty is a fine."
     assert _missing("What penalty applies to removing CMI for profit?", {"t": text}) == []
     assert _missing("What penalty applies to removing DRM for profit?", {"t": text}) == ["DRM"]
+
+
+def test_a_decision_the_question_says_a_court_made_about_someone_must_be_recorded_about_them():
+    order = ("Cisco moves to exclude the opinions of Dr. Goodrich. The Court DENIES Cisco's motion to exclude "
+             "Dr. Goodrich's opinion.\n\nBecause the Court has granted Cisco's motion to exclude Dr. Valerdi's "
+             "estimate, the dependent opinion is excluded too.")
+    q = read_question("Why did the court exclude the opinions of Dr. Goodrich?")
+    q.owners = {"Dr. Goodrich": set()}  # the linker found no document named after him
+    assert check(q, {"o": order}).missing == ["a decision to exclude"]
+    q = read_question("Why did the court exclude the opinion of Dr. Valerdi?")
+    q.owners = {"Dr. Valerdi": set()}
+    assert check(q, {"o": order}).missing == []
