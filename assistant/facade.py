@@ -214,6 +214,7 @@ class Assistant:
                 k: int | None = None, retriever: str | None = None, timings: dict[str, float] | None = None
                 ) -> tuple[answering.Question, list[Hit], composer.Context]:
         """What the composer reads for one question (evals/fit_composer.py fits the weights on it)."""
+        self.retriever.lexical.refresh()  # as ask() does: the linker and the views are built on the loaded index
         return answering.prepare(self.answering_sources(), question, query, history, filters, k, retriever, timings)
 
     def verify(self, answer: Answer) -> list[str]:
