@@ -228,7 +228,7 @@ def _act_date(title: str) -> str:
         return ""
 
 
-def _doc_title(root, blocks) -> tuple[str, list[str], set[str]]:
+def _doc_title(root, blocks) -> tuple[str, list[str], list[str]]:
     """The document's own heading, short titles in it (as aliases), and the heading lines it was made of."""
     parts = [_norm(p.text_content()) for p in root.iter("p")
              if re.search(r"\b(?:oj-)?doc-ti\b|\btitle-doc-(?:first|last)\b", p.get("class") or "")]
@@ -248,28 +248,28 @@ def _doc_title(root, blocks) -> tuple[str, list[str], set[str]]:
                           r"\d+/\d+/(?:EC|EU|EEC)))", full, re.I)
         if short and number:
             num = re.sub(r"\((Eu|Ec|Eec)\)|/(Ec|Eu|Eec)\b", lambda m: m.group(0).upper(), number.group(1).title())
-            return f"{short[-1]} ({num})", aliases, set(head)
-        return full[:300], aliases, set(head)
+            return f"{short[-1]} ({num})", aliases, head
+        return full[:300], aliases, head
     for kind, text, _el in blocks:
         if kind == "h1":
-            return text[:300], aliases, {text}
+            return text[:300], aliases, [text]
     for kind, text, _el in blocks[:40]:
         if kind in ("h2", "h3", "h4") and (_LABEL_WITH_TITLE.match(text) or re.match(r"^(?:CHAPTER|TITLE|PART)\b", text)):
-            return text[:300], aliases, set()
+            return text[:300], aliases, []
     for meta in root.iter("meta"):
         if (meta.get("property") or meta.get("name") or "").lower() in ("og:title", "dc.title", "dcterms.title"):
             t = _norm(meta.get("content") or "")
             if t:
-                return t[:300], aliases, set()
+                return t[:300], aliases, []
     t = root.find(".//title")
     if t is not None:
         title = _norm(t.text_content())
         if title and not _is_file_name(title):
-            return title[:300], aliases, set()
+            return title[:300], aliases, []
     for kind, text, _el in blocks:
         if kind.startswith("h") or _LABEL_WITH_TITLE.match(text):
-            return text[:300], aliases, {text}
-    return "", aliases, set()
+            return text[:300], aliases, [text]
+    return "", aliases, []
 
 
 def _is_file_name(title: str) -> bool:
@@ -290,6 +290,13 @@ def read_structured(html: str, url: str = "") -> HtmlDoc | None:
     blocks = _blocks(root)
     title, aliases, skip_title_parts = _doc_title(root, blocks)
     lines: list[str] = [f"# {title}", ""] if title else []
+    heading = " ".join(skip_title_parts)
+    if title and heading and heading != title:
+        # the act's own heading, whole, is part of its text ('REGULATION (EU) 2022/868 OF THE EUROPEAN PARLIAMENT
+        # AND OF THE COUNCIL of 30 May 2022 on European data governance ...'): a question about its full title or
+        # its date is answered from it; and so is the journal's reference ('L 152/1', '3.6.2022')
+        journal = [text for kind, text, el in blocks[:12] if re.search(r"\boj-hd-(?:date|oj|ti)\b", _classes(el))]
+        lines += [heading, ""] + ([" ".join(journal), ""] if journal else [])
     pending_label = ""
     in_notes = False
     title_done = False

@@ -129,7 +129,12 @@ def test_eurlex_structure_title_points_and_superscripts():
     assert text.count("a nested point") == 1, "nested points are read once"
     assert "more than 10^25 floating point operations" in text and "1025" not in text
     assert "CO2" in text and "1st in line" in text
-    assert "Official Journal of the European" not in text and "L_2024" not in text
+    # the act's whole heading and the journal's reference are read once, after the title (a question about its full
+    # title, date or publication is answered from them), and the journal's running header nowhere else
+    assert ("REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL of 13 June 2024 laying down "
+            "harmonised rules on artificial intelligence (Artificial Intelligence Act)") in text
+    assert text.count("Official Journal of the European") == 1 and text.index("Official Journal") < text.index(
+        "## Recital 7") and "L_2024" not in text
 
 
 def test_dga_recital_fixture_reads_as_a_numbered_recital():
