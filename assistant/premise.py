@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
 from .query import Question, court_key, court_spans
+from .text import sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
@@ -122,6 +123,7 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     whole = "\n".join(texts.values()) + "\n" + "\n".join((titles or {}).get(s, "") for s in texts)
     low = whole.lower()
     about = _about_the_names(q, texts)
+    happened = _asks_what_happened(q.text)  # the question speaks of its events as past, not possible
     for y in dict.fromkeys(q.years):
         if not _has_year(y, whole):
             out.missing.append(y)
@@ -135,7 +137,7 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             continue
         if not _court_in(c, whole, low):
             out.missing.append(c if c.lower() == "jury" else f"the {c}" if not c.lower().startswith("the ") else c)
-        elif (outcome := _asks_court_acted(q.text, c)) and _asks_what_happened(q.text) \
+        elif (outcome := _asks_court_acted(q.text, c)) and happened \
                 and not any(_court_acted(c, t, outcome) for t in texts.values()):
             # the court is named, but only as where an appeal may go ('allowed a further appeal to the Federal
             # Court of Justice') or a trial yet to come ('a jury trial is set for'), or it ruled otherwise than the
@@ -167,13 +169,13 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         if not _amount_in(a, whole):
             out.missing.append(a)
     acted = _asked_action(q.text)
-    if acted and _asks_what_happened(q.text):
+    if acted and happened:
         verb, forms = acted
         if not records(forms, _about_the_names(q, texts, sentences=True)):
             out.missing.append(f"a decision to {verb}")
     for what, cue, recorded in EVENTS:
         if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not _hypothetical(q.text, cue) \
-                and not (records(recorded, about) if _asks_what_happened(q.text)
+                and not (records(recorded, about) if happened
                          else re.search(recorded, whole, re.I)):
             # (a question about a possibility, a request, a negation or what a law provides - 'How much can the
             # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
@@ -321,10 +323,9 @@ def _about_the_names(q: Question, texts: dict[str, str], sentences: bool = False
             continue
         tests = [re.compile(r"\b" + r"\W+(?:\w+\W+){0,2}".join(map(re.escape, m.tokens)) + r"\b", re.I)
                  for m in foreign]
-        if sentences:  # each sentence with the one before it in its paragraph
+        if sentences:  # each sentence with the one before it in its paragraph (text.sentence_spans knows 'Dr.')
             for para in re.split(r"\n\s*\n", text):
-                units = re.split(r"(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bNo\.)(?<!\bv\.)(?<!\bMrs\.)(?<!\bInc\.)"
-                                 r"(?<=[.;!?])\s+(?=[A-Z0-9(\"\u201c])", para)
+                units = [para[a:b] for a, b in sentence_spans(para)]
                 parts += [u for i, u in enumerate(units)
                           if all(t.search(u) or (i and t.search(units[i - 1])) for t in tests)]
         else:
