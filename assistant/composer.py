@@ -15,7 +15,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -25,7 +25,7 @@ from .citations import INSTRUCTION, quote_in_source
 from .lexicon import is_common_word
 from .places import asked_place, mentions_place
 from .profile import ACTIVE, Profile
-from .query import Question, court_spans, provision_key
+from .query import Question, court_spans, focus_terms, intents_of, provision_key
 from .text import content_words, sentence_spans
 from .types import Answer, Chunk, Citation, Hit
 
@@ -614,6 +614,14 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         return not (any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen)
                     or any(_overlaps(c, x, hits) for x in chosen))
 
+    for part in question_parts(q.text) if ctx.embed is not None else ():
+        # 'Who wrote the opinion, and did any Justice write separately?': the best sentence for each question
+        # asked on its own, when the answer so far has none of them
+        best = _best_for(part, q, hits, ctx)
+        if best is None or any(_overlaps(best, x, hits) or _jaccard(best.terms, x.terms) > 0.5 for x in chosen):
+            continue
+        if fits(best) and len(chosen) < limit:
+            chosen.append(complete(best, hits, ctx))
     for side in sides:  # the best sentence about each side not yet covered
         if any(side(x.text) for x in chosen):
             continue
@@ -665,6 +673,39 @@ def _asks_two_things(question: str) -> bool:
     """'How much did it give back, and what did it keep the rest for?': two questions in one."""
     return bool(re.search(r"[,;]?\s+and\s+(?:what|which|who|when|why|how|where|was|were|is|are|did|does|do|has|"
                           r"have)\b", question, re.IGNORECASE))
+
+
+_AND_ASKS = re.compile(r"[,;]?\s+and\s+(?=(?:what|which|who|whom|when|why|how|where|was|were|is|are|did|does|do|has|"
+                       r"have|can|could|will|would)\b)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question joins with 'and': 'Who wrote the opinion, and did any Justice write separately?'
+    -> ['Who wrote the opinion', 'did any Justice write separately?']. Empty when it asks one thing."""
+    cuts = [m for m in _AND_ASKS.finditer(question)]
+    if not cuts:
+        return []
+    parts, at = [], 0
+    for m in cuts:
+        parts.append(question[at:m.start()])
+        at = m.end()
+    parts.append(question[at:])
+    parts = [p.strip(" ,;") for p in parts]
+    if not all(content_words(p) for p in parts):
+        return []  # 'and why?': the second half leans wholly on the first
+    return parts[:3]
+
+
+def _best_for(part: str, q: Question, hits: list[Hit], ctx: Context) -> Candidate | None:
+    """The best sentence of the hits for one part of a question, scored as if that part were asked alone (it
+    keeps the whole question's names and links)."""
+    pq = replace(q, text=part, intents=intents_of(part) or set(q.intents), focus=focus_terms(part))
+    pctx = replace(ctx, query_vector=ctx.embed([part])[0], history_question=ctx.history_question or q.text)
+    cands = candidates(pq, hits, pctx)
+    if not cands:
+        return None
+    score(cands, ctx.weights)
+    return max(cands, key=lambda c: c.score)
 
 
 def _same_meaning(a: Candidate, b: Candidate) -> bool:

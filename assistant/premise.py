@@ -4,11 +4,12 @@ the sources record no such thing, before what they do record."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
-from .query import Question, court_key, court_spans
+from .query import Mention, Question, court_key, court_spans
 from .text import sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
@@ -112,7 +113,8 @@ def _amount_in(amount: str, text: str) -> bool:
     return digits in re.sub(r"(?<=\d)[,.](?=\d{3})", "", text)
 
 
-def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = None) -> Premise:
+def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = None,
+          today: dt.date | None = None) -> Premise:
     """The question's years, courts, amounts and events that none of the given documents' texts records.
 
     `texts` are the documents the question is about (source id -> full text). With no document to check
@@ -173,7 +175,20 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         verb, forms = acted
         if not records(forms, _about_the_names(q, texts, sentences=True)):
             out.missing.append(f"a decision to {verb}")
+    period = relative_period(q.text, today or dt.date.today()) if happened else None
     for what, cue, recorded in EVENTS:
+        if period and re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) \
+                and records(recorded, about) and not _records_in(recorded, period[1], about):
+            # 'The Third Circuit affirmed last spring, right?': it did, but in September
+            out.missing.append(f"{what} in {period[0]}")
+            continue
+        between = _between(q, cue) if happened else None
+        if between and not _presupposes_not(q.text, cue) and not any(
+                _records_between(recorded, between, t, whole) for t in texts.values()):
+            # 'What did UMG get when it settled with Suno?': the documents record UMG settling with Udio, and Warner
+            # with Suno, but no settlement between these two
+            out.missing.append(f"{what} between {between[0].text} and {between[1].text}")
+            continue
         if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not _hypothetical(q.text, cue) \
                 and not (records(recorded, about) if happened
                          else re.search(recorded, whole, re.I)):
@@ -347,6 +362,137 @@ def _asked_action(question: str) -> tuple[str, str] | None:
     verb = m.group(1).lower()
     base = verb[:-1] if verb.endswith("e") else verb
     return verb, rf"\b{re.escape(base)}(?:e|es|ed|ing|al|ion|s)?\b"
+
+
+_SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),
+            "winter": (12, 1, 2)}
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+
+
+def relative_period(question: str, today: dt.date) -> tuple[str, set[tuple[int, int]]] | None:
+    """A time the question gives relative to today, as a label and its (year, month)s: 'last spring' asked on
+    2 December 2026 -> ('spring 2026', {(2026, 3), (2026, 4), (2026, 5)}); 'last year' -> 2025; 'last month',
+    'this year', 'this summer'. None when it gives none."""
+    m = re.search(r"\b(last|this|past|previous)\s+(spring|summer|autumn|fall|winter|year|month)\b", question, re.I)
+    if not m:
+        return None
+    which, unit = m.group(1).lower(), m.group(2).lower()
+    back = which != "this"
+    if unit == "year":
+        y = today.year - back
+        return str(y), {(y, mo) for mo in range(1, 13)}
+    if unit == "month":
+        y, mo = (today.year, today.month - back) if today.month - back >= 1 else (today.year - 1, 12)
+        return f"{_MONTHS[mo - 1].title()} {y}", {(y, mo)}
+    months = _SEASONS[unit]
+    if unit == "winter":  # December of one year to February of the next, named by its end
+        end = today.year + (today.month == 12)
+        if back and (today.month in (12, 1, 2)):
+            end -= 1  # 'last winter' asked in winter is the one before
+        return f"the winter of {end - 1}\u2013{str(end)[2:]}", {(end - 1, 12), (end, 1), (end, 2)}
+    y = today.year
+    if back and today.month <= months[-1]:
+        y -= 1  # that season has not yet ended this year: the last one was a year ago
+    return f"{unit} {y}", {(y, mo) for mo in months}
+
+
+def _dates_in(text: str) -> set[tuple[int, int]]:
+    """The (year, month)s a text gives: 'on 29 September 2026', 'September 29, 2026', '2026-09-29', 'spring 2026'."""
+    out: set[tuple[int, int]] = set()
+    for m in re.finditer(r"\b(\d{4})-(\d{2})(?:-\d{2})?\b", text):
+        if 1 <= int(m.group(2)) <= 12:
+            out.add((int(m.group(1)), int(m.group(2))))
+    months = "|".join(_MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    for m in re.finditer(rf"\b({months})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+(\d{{4}})\b", text, re.I):
+        name = m.group(1).lower()[:3]
+        out.add((int(m.group(2)), next(i for i, x in enumerate(_MONTHS, 1) if x.startswith(name))))
+    for m in re.finditer(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4})\b", text, re.I):
+        out |= {(int(m.group(2)), mo) for mo in _SEASONS[m.group(1).lower()]}
+    return out
+
+
+def _records_in(recorded: str, period: set[tuple[int, int]], text: str) -> bool:
+    """Whether a text records the event in a sentence (or line) that dates it within the period."""
+    for para in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
+        for a, b in sentence_spans(para):
+            sent = para[a:b]
+            if _dates_in(sent) & period and records(recorded, sent):
+                return True
+    return False
+
+
+def _parties(q: Question) -> list[Mention]:
+    """The question's names that can be a party: not a court, a place or a judge."""
+    return [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
+            and not set(m.tokens) <= _PLACES
+            and not re.search(rf"\b(?:Judge|Justice|Magistrate)\s+{re.escape(m.text)}", q.text)]
+
+
+def _between(q: Question, cue: str) -> tuple[Mention, Mention] | None:
+    """The two parties of an event the question says happened between them: 'UMG ... settled its lawsuit with
+    Suno' -> (UMG, Suno). None unless the question names the other side right after the event ('with', 'against')
+    and a party before it."""
+    parties = _parties(q)
+    for ev in re.finditer(cue, q.text, re.I):
+        after = re.match(r"(?:\W+\w+){0,3}?\W+(?:with|against)\s+(?:the\s+)?", q.text[ev.end():], re.I)
+        if not after:
+            continue
+        rest = q.text[ev.end() + after.end():]
+        other = next((m for m in parties if rest.startswith(m.text)), None)
+        first = next((m for m in reversed(parties) if m is not other and m.text in q.text[:ev.start()]), None)
+        if other is not None and first is not None:
+            return first, other
+    return None
+
+
+def _alias_tests(m: Mention, whole: str) -> list[re.Pattern]:
+    """Ways a text may write a party: its name, an acronym it is given ('Warner Music Group (WMG)'), or for an
+    acronym its long form."""
+    forms = [r"\W+".join(map(re.escape, m.tokens))]
+    if m.kind == "acronym":
+        forms += [r"\W+".join(map(re.escape, d.split())) for d in re.findall(
+            rf"((?:[A-Z][\w&.-]*\s+){{1,5}})\(\s*{re.escape(m.text.upper())}\s*\)", whole)]
+    else:
+        name = r"\W+".join(map(re.escape, m.tokens))
+        forms += [re.escape(a) for a in re.findall(
+            rf"\b(?i:{name})(?:\s+[A-Z][\w&.-]*){{0,4}}\s+\(([A-Z][A-Z0-9&]{{1,7}})\)", whole)]
+    return [re.compile(rf"(?<!\w)(?:{f})(?!\w)", re.I) for f in forms]
+
+
+# where a clause ends: a stop, a blank line, or a comma before a word that starts another clause ('..., so Suno has
+# settled only with Warner')
+_CLAUSE_BREAK = re.compile(r"[.;:!?](?=\s)|\n\s*\n|,\s+(?:and|but|so|while|whereas|after|before|when|although|though|"
+                           r"which|who|whom|as|since|because|then)\b|\s[\u2013\u2014]\s", re.I)
+
+
+def _records_between(recorded: str, parties: tuple[Mention, Mention], text: str, whole: str) -> bool:
+    """Whether a text records the event with both parties close to it (within its clause, a few words either
+    side): 'WMG settled with Suno' is no settlement between UMG and Suno, though the sentence goes on about UMG."""
+    tests = [_alias_tests(p, whole) for p in parties]
+    for m in re.finditer(recorded, text, re.I):
+        lo, hi = max(0, m.start() - 70), min(len(text), m.end() + 70)
+        before, after = text[lo:m.start()], text[m.end():hi]
+        cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
+        before = before[cuts[-1]:] if cuts else before
+        stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
+        window = f"{before}{m.group(0)}{after[:stop]}"
+        if all(_present(ts, other, window) for ts, other in ((tests[0], tests[1]), (tests[1], tests[0]))) \
+                and records(recorded, window):
+            return True
+    return False
+
+
+def _present(tests: list[re.Pattern], other: list[re.Pattern], window: str) -> bool:
+    """Whether a party is in the window on its own or paired with the other party: in 'the UMG\u2013Udio and
+    WMG\u2013Suno settlements' UMG is paired with Udio, so it is not there as Suno's counter-party."""
+    for t in tests:
+        for m in t.finditer(window):
+            pair = re.match(r"[\u2013\u2014/-](\w[\w.&]*)", window[m.end():]) or \
+                re.search(r"(\w[\w.&]*)[\u2013\u2014/-]$", window[:m.start()])
+            if pair is None or any(o.fullmatch(pair.group(1)) for o in other):
+                return True
+    return False
 
 
 def _spelt_out(acronym: str, text: str) -> bool:

@@ -162,3 +162,18 @@ def test_refuses_a_name_the_index_has_never_seen_typed_in_lower_case():
     assert composer.compose(q, hits, ctx).refused
     # common words the index lacks are no name ('foggy morning' is in it; 'sunny afternoon' is English)
     assert composer.unseen_name("was the photograph taken on a sunny afternoon?", ctx.stats) == ""
+
+
+def test_each_question_a_question_joins_with_and_gets_its_own_best_sentence():
+    assert composer.question_parts("Who wrote the opinion, and did any Justice write separately?") == [
+        "Who wrote the opinion", "did any Justice write separately?"]
+    assert composer.question_parts("What did the court hold, and why?") == []  # 'and why?' leans on the first
+    assert composer.question_parts("What did Smith and Jones agree?") == []
+    doc = ("# Smith v. Jones\n\n## Ruling\n\nOn 3 March 2024 the court ruled that copying the photograph was not fair "
+           "use. On 4 April 2024 the court ruled on the photograph's licence. On 5 May 2024 the court ruled on the "
+           "photograph's prints. On 6 June 2024 the court ruled on costs for the photograph.\n\n## People\n\n"
+           "Ann Smith is a photographer who lives in Maine.\n")
+    question = "When did the court rule on the photograph, and who was the photographer?"
+    q, hits, ctx, _ = _setup({"smith": doc}, question)
+    ans = composer.compose(q, hits, ctx)
+    assert "2024 the court ruled" in ans.text and "Ann Smith" in ans.text

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from assistant.premise import check, records
+import datetime as dt
+
+from assistant.premise import check, records, relative_period
 from assistant.query import read_question
 
 GETTY = ("Getty Images sued Stability AI in the High Court of England and Wales. On 4 November 2025 the court "
@@ -125,3 +127,39 @@ def test_a_decision_the_question_says_a_court_made_about_someone_must_be_recorde
     q = read_question("Why did the court exclude the opinion of Dr. Valerdi?")
     q.owners = {"Dr. Valerdi": set()}
     assert check(q, {"o": order}).missing == []
+
+
+LABELS = ("In late 2025 several labels settled: UMG settled with Udio on October 29, 2025, and Warner Music Group (WMG) "
+          "settled with Suno on November 25, 2025.\n\nUMG and Sony are still suing Suno, so Suno has settled only "
+          "with Warner.\n\nThe UMG\u2013Udio and WMG\u2013Suno settlements show litigation turning into licensing.")
+
+
+def test_an_event_between_two_parties_needs_both_of_them_at_it():
+    assert _missing("What licensing terms did UMG get when it settled its lawsuit with Suno?", {"l": LABELS}) == [
+        "a settlement between UMG and Suno"]
+    assert _missing("When did Sony settle with Udio?", {"l": LABELS}) == ["a settlement between Sony and Udio"]
+    assert _missing("What did UMG get when it settled with Udio?", {"l": LABELS}) == []
+    # a party under another name the text gives it: 'Warner Music Group (WMG)'
+    assert _missing("When did WMG settle with Suno?", {"l": LABELS}) == []
+    assert _missing("When did Warner Music Group settle with Suno?", {"l": LABELS}) == []
+    # no counter-party named after the event: nothing to pair
+    assert _missing("How much did Suno pay when it settled?", {"l": LABELS}) == []
+
+
+ROSS = ("Judge Bibas certified the questions for interlocutory appeal in April 2025.\n\nOn 29 September 2026 the "
+        "Third Circuit affirmed Judge Bibas and rejected the fair-use defence.")
+
+
+def test_a_time_given_relative_to_today_must_date_the_event():
+    def missing(question, today):
+        return check(read_question(question), {"r": ROSS}, today=dt.date(*today)).missing
+
+    assert missing("The Third Circuit affirmed Bibas last spring, right?", (2026, 12, 2)) == [
+        "an affirmance in spring 2026"]
+    assert missing("The Third Circuit affirmed Bibas last fall, right?", (2026, 12, 2)) == []
+    assert missing("Why did the Third Circuit affirm Bibas last month?", (2026, 10, 15)) == []
+    assert missing("Why did the Third Circuit affirm Bibas last year?", (2026, 10, 15)) == ["an affirmance in 2025"]
+    # seasons roll over at their end, and winter spans the new year
+    assert relative_period("last spring", dt.date(2026, 4, 1))[0] == "spring 2025"
+    assert relative_period("last winter", dt.date(2026, 12, 2))[1] == {(2025, 12), (2026, 1), (2026, 2)}
+    assert relative_period("What happened in the spring of 2026?", dt.date(2026, 12, 2)) is None
