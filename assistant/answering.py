@@ -178,7 +178,8 @@ def focus_hits(retriever: Retriever, query: str, hits: list[Hit], qv, links: dic
 
 
 def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked: Question, hits: list[Hit], qv,
-                links: dict[str, float], filters: dict | None) -> list[Hit]:
+                links: dict[str, float], filters: dict | None, primary: set[str] = frozenset(),
+                titles: dict[str, str] | None = None) -> list[Hit]:
     """Where a legal text itself answers: the definition of the term asked about ("'illegal content' means
     ...") and the provision the question names ('Article 34', '§ 512'), looked up in the documents the
     question names, since a search by meaning ranks the many passages that only use the term higher."""
@@ -196,6 +197,16 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
         if filters and filters.get("source_id"):
             found_docs = [sid for sid in found_docs if sid in filters["source_id"]]
         about = about + found_docs
+        # and in the texts themselves a user added (a code, an act, an order) that have that provision: 'What
+        # does 17 U.S.C. section 107 say?' is answered from Title 17's own section 107 over a summary of it
+        texts = _texts_with(retriever, asked, provisions, [s for s in sorted(primary) if not filters
+                                                           or not filters.get("source_id")
+                                                           or s in filters["source_id"]], titles or {})
+        # the text of the provision is as much what the question names as a summary the linker found by title
+        top = max(links.values(), default=0.0)
+        for sid in texts:
+            links[sid] = max(links.get(sid, 0.0), top)
+        about += [sid for sid in texts if sid not in about]
     for sid in about:
         found: list[Hit] = []
         if terms:
@@ -212,6 +223,21 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 have.add(h.chunk.id)
                 out.append(h)
     return out
+
+
+def _texts_with(retriever: Retriever, asked: Question, provisions: list[str], docs: list[str],
+                titles: dict[str, str], limit: int = 2) -> list[str]:
+    """The primary documents that have a section for one of the provisions, those whose titles share most with
+    the question first ('17 U.S.C.' and 'TITLE 17-COPYRIGHTS'), at most `limit`."""
+    keys = set(provisions)
+    asked_words = set(content_words(asked.text)) | set(re.findall(r"\b\d+(?:/\d+)?\b", asked.text))
+    having = [sid for sid in docs if any(provision_key(sec) in keys for _cid, sec in retriever.lexical.sections(sid))]
+    def share(sid: str) -> int:
+        title = titles.get(sid, "")
+        return len(asked_words & (set(content_words(title)) | set(re.findall(r"\b\d+(?:/\d+)?\b", title))))
+    if len(having) > 1:  # several codes have an 'Article 5': only those the question's words point to
+        having = [sid for sid in having if share(sid)]
+    return sorted(having, key=lambda sid: -share(sid))[:limit]
 
 
 @dataclass
@@ -241,7 +267,8 @@ def prepare(src: Sources, question: str, query: str, history: list[dict] | None 
     prev = previous_question(question, history)
     links = links_for(asked, prev, src.linker)
     hits = hits + focus_hits(src.retriever, query, hits, qv, links, filters, mode)
-    hits = hits + lookup_hits(src.retriever, src.document_text, asked, hits, qv, links, filters)
+    hits = hits + lookup_hits(src.retriever, src.document_text, asked, hits, qv, links, filters, src.primary,
+                              src.titles)
     said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}
     ctx = composer.Context(
         stats=src.retriever.lexical, document_text=src.document_text, embed=src.sentence_vectors,

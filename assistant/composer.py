@@ -607,7 +607,8 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
     several = across or len(sides) >= 2 or _asks_two_things(q.text)
     limit = w.list_sentences if across else w.max_sentences
     chosen = [complete(lead, hits, ctx)]
-    if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not several:
+    if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not several \
+            and not lead.features.get("pair"):
         return chosen  # the lead sentence brought its list or its explanation: that is the answer
 
     def fits(c: Candidate) -> bool:
@@ -741,9 +742,13 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
     if idx is None:
         return cand
     start, end = cand.start, cand.end
+    last = next((i for i in range(idx, len(spans)) if spans[i][1] >= cand.end), idx)
     if cand.text.rstrip().endswith((":", "\u2014", "--")) or re.search(r"\bas follows[.:]?$|\bthe following\W*$",
                                                                       cand.text.rstrip()):
         end = _list_end(text, spans, idx)
+    elif last > idx and spans[last][1] == cand.end and _POINT_START.match(text[spans[last][0]:spans[last][1]]) \
+            and text[spans[last - 1][0]:spans[last - 1][1]].rstrip().endswith((":", "\u2014", "--")):
+        end = _list_end(text, spans, last)  # a pair that ends on the first point of a list: the rest of its points
     else:
         if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(text, spans[idx - 1][1], start):
             start = spans[idx - 1][0]

@@ -177,3 +177,17 @@ def test_each_question_a_question_joins_with_and_gets_its_own_best_sentence():
     q, hits, ctx, _ = _setup({"smith": doc}, question)
     ans = composer.compose(q, hits, ctx)
     assert "2024 the court ruled" in ans.text and "Ann Smith" in ans.text
+
+
+def test_a_pair_that_ends_on_a_lists_first_point_brings_the_other_points():
+    doc = ("# Title 1\n\n## §7. Fair dealing\n\nFair dealing with a work is not an infringement. In deciding whether "
+           "a dealing is fair the factors to be considered shall include\u2014\n\n(1) the purpose of the dealing;\n\n"
+           "(2) the nature of the work;\n\n(3) the amount taken; and\n\n(4) the effect on the market.\n\n"
+           "## §8. Other rules\n\nOther rules apply to libraries and archives.\n")
+    q, hits, ctx, texts = _setup({"code": doc}, "Which factors are considered in deciding whether a dealing is fair?")
+    cands = composer.candidates(q, hits, ctx)
+    pair = next(c for c in cands if c.features.get("pair") and c.text.rstrip().endswith("the purpose of the dealing;"))
+    done = composer.complete(pair, hits, ctx)
+    assert done.text.startswith("Fair dealing") or done.text.startswith("In deciding")
+    assert done.text.rstrip().endswith("(4) the effect on the market.") and "§8" not in done.text
+    assert quote_in_source(done.text, texts["code"], done.start, done.end)

@@ -105,3 +105,32 @@ def test_a_second_instance_sees_the_same_hits(indexed):
     other = Assistant(indexed.settings, embedder=FakeEmbedder())
     mine = [h.chunk.id for h in indexed.retriever.search(QUERY, k=5)]
     assert [h.chunk.id for h in other.retriever.search(QUERY, k=5)] == mine
+
+
+def test_a_named_provision_is_answered_from_a_users_copy_of_the_code_over_a_summary(fake_assistant, tmp_path):
+    """'What does section 107 say?' where the index has a summary titled by the section and the user's own copy of
+    the code: the code's section 107 is looked up and counts as named as much as the summary."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "summary.md").write_text(
+        "---\nid: usc-107-summary\ntitle: 17 U.S.C. section 107 (fair use)\ntype: article\n---\n\n# 17 U.S.C. section "
+        "107 (fair use)\n\n## Summary\n\nSection 107 is the fair-use provision. Courts weigh factors under section "
+        "107 when they decide fair use, and many cases turn on it.\n", encoding="utf-8")
+    code = ["---\nid: title-17\ntitle: Title 17 - Copyrights\ntype: statute\n---\n\n# Title 17 - Copyrights\n"]
+    for n in range(101, 112):
+        code.append(f"\n## §{n}. Provision number {n}\n\nThe text of provision {n} sets out rules on works and "
+                    f"owners of copyright, with exceptions that apply in particular cases.\n")
+    code[7] = ("\n## §107. Limitations on exclusive rights: Fair use\n\nThe fair use of a work is not an infringement. "
+               "The factors to be considered shall include—\n\n(1) the purpose and character of the use;\n\n(2) the "
+               "nature of the copyrighted work;\n\n(3) the amount and substantiality of the portion used; and\n\n(4) "
+               "the effect of the use upon the potential market.\n")
+    (docs / "title-17.md").write_text("".join(code), encoding="utf-8")
+    fake_assistant.ingest([docs])
+    q = "What factors does section 107 say courts consider?"
+    asked, hits, ctx = fake_assistant.prepare(q, fake_assistant.retrieval_query(q, []))
+    assert any(h.chunk.source_id == "title-17" and h.chunk.section.startswith("§107.") for h in hits)
+    assert ctx.linked.get("title-17", 0) >= max(ctx.linked.values()) > 0
+    # not in a code that lacks the provision, nor where the question names no provision
+    q = "What factors do courts consider for fair use?"
+    asked, hits, ctx = fake_assistant.prepare(q, fake_assistant.retrieval_query(q, []))
+    assert ctx.linked.get("title-17", 0) < max(ctx.linked.values(), default=1)
