@@ -60,7 +60,10 @@ def _acronyms(texts: Iterable[str]) -> set[str]:
     """Initials of the capitalised runs in names: 'The New York Times Co.' -> 'nyt', 'nytc'."""
     out: set[str] = set()
     for t in texts:
-        for run in re.findall(r"(?:[A-Z][\w'’\-]*\.?(?:\s+|$)){2,}", t + " "):
+        # (a run may hold 'and', 'of', 'for', 'the' or '&', and end in a comma: 'Manufacturing Automation and
+        # Software Systems, Inc' -> 'mass')
+        glue = r"(?:(?:and|of|for|the|&)\s+)?"
+        for run in re.findall(rf"(?:{glue}[A-Z][\w'’\-]*[.,]?(?:\s+|$)){{2,}}", t + " "):
             toks = [w for w in name_tokens(run)]
             words = [w.lower() for w in re.findall(r"[A-Z][\w'’\-]*", run)]
             for seq in (toks, words):
@@ -209,7 +212,10 @@ class Linker:
             return (0.85 * share, "title") if share >= 0.5 else (0.0, "")
         w = {t: self._weight(t) for t in toks}
         total = sum(w.values())
-        in_title = sum(w[t] for t in toks if t in d.title_tokens) / total
+        # a caption written with a party's initials ('MASS v. Hughes'): the initials stand for that party's name
+        initials = {t for t in toks if t not in d.title_tokens and t in d.lead_acronyms | d.acronyms
+                    and re.search(rf"\b{re.escape(t.upper())}\b", m.text)}
+        in_title = sum(w[t] for t in toks if t in d.title_tokens or t in initials) / total
         best, via = 0.0, ""
         if in_title >= 0.999:
             # the name as written ('Artificial Intelligence and Copyright') beats the same words in another order
