@@ -27,6 +27,7 @@ EVENTS = [
     ("an affirmance", r"\baffirm(?:ed|ance|s)?\b|\bupheld\b", r"\baffirm\w*|\bupheld\b|\buphold\w*"),
     ("a conviction", r"\bconvict(?:ed|ion)\b|\bguilty\b", r"\bconvict\w*|\bguilty\b"),
     ("a disbarment", r"\bdisbar\w*", r"\bdisbar\w*"),
+    ("sanctions", r"\bsanction(?:s|ed)\b", r"\bsanction\w*"),
     ("a final rule", r"\bfinal rules?\b", r"\bfinal rules?\b"),
     ("a split decision", r"\bsplit\b", r"\bdissent\w*|\bsplit\b"),
     ("a ruling", r"\b(?:did|has|have) the (?:judge|court|tribunal|jury|panel) (?:rule|decide|hold|find|order)\b|"
@@ -181,6 +182,12 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
                 and records(recorded, about) and not _records_in(recorded, period[1], about):
             # 'The Third Circuit affirmed last spring, right?': it did, but in September
             out.missing.append(f"{what} in {period[0]}")
+            continue
+        judge = _asked_judge(q.text) if happened else ""
+        if judge and re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) \
+                and records(recorded, about) and not any(_records_by(recorded, judge, t) for t in texts.values()):
+            # 'What sanctions did Judge Snyder impose?': the order records sanctions, but the magistrate judge's
+            out.missing.append(f"{what} by Judge {judge}")
             continue
         between = _between(q, cue) if happened else None
         if between and not _presupposes_not(q.text, cue) and not any(
@@ -418,6 +425,39 @@ def _records_in(recorded: str, period: set[tuple[int, int]], text: str) -> bool:
         for a, b in sentence_spans(para):
             sent = para[a:b]
             if _dates_in(sent) & period and records(recorded, sent):
+                return True
+    return False
+
+
+def _asked_judge(question: str) -> str:
+    """The judge a question says imposed, awarded or approved something: 'What sanctions did Judge Snyder impose?'
+    -> 'Snyder' ('What damages trial had Judge Alsup set?' names no such act)."""
+    m = re.search(r"\b(?:Judge|Justice)\s+((?:[A-Z][\w'\u2019\-]+\s+){0,2}[A-Z][\w'\u2019\-]+)\s+(?:impose|order|award|"
+                  r"grant|approve|enter|issue|fine|sanction|enjoin|levy|assess)\w*\b", question)
+    return m.group(1).split()[-1] if m else ""
+
+
+def _records_by(recorded: str, judge: str, text: str) -> bool:
+    """Whether a text records the event as the judge's doing: the judge (or, in the judge's own order or opinion,
+    with the name in its caption or signature, 'the Court') as the one who imposed, awarded, granted or approved it
+    ('the Magistrate Judge awarded defendants monetary sanctions' is no sanction by Judge Snyder, though her order
+    goes on about it)."""
+    name = re.escape(judge)
+    own = bool(re.search(rf"\bHonorable\s+(?:[\w.]+\s+){{0,3}}{name}\b|\b{name}\s*,?\s+(?:United States\s+)?(?:District|"
+                         rf"Magistrate|Circuit|Chief)\s+Judge\b|\b{name},\s+(?:C\.\s*)?J\.", text, re.I))
+    agent = rf"(?:\b(?:Judge|Justice)\s+(?:\w+\s+){{0,2}}{name}\b" + (
+        r"|\b(?:[Tt]he|[Tt]his)\s+(?-i:Court)\b" if own else "") + ")"
+    did = (r"(?:impos|award|order|grant|enter|issu|approv|levi|assess|sanction|fin|enjoin|certif|affirm|revers|"
+           r"uph|vacat|den|dismiss|reject)\w*")
+    for rx in (rf"{agent}\W+(?:\w+\W+){{0,3}}?(?:{did}\W+(?:[\w\u2019'-]+\W+){{0,5}}?)?(?:{recorded})",
+               rf"(?:{recorded})\W+(?:\w+\W+){{0,4}}?(?:{did})\s+by\s+(?:the\s+)?{agent}"):
+        for m in re.finditer(rx, text, re.I):
+            span = m.group(0)
+            back = _NOT_A_RECORD_BEFORE.search(span)
+            if back and re.search(r"\b(?:grant\w*|approv\w*)\b", span[:back.start()], re.I) \
+                    and not re.search(r"\b(?:no|not|never)\b|n['\u2019]t\b", span, re.I):
+                back = None  # 'the Court GRANTS the motion for a preliminary injunction' records the injunction
+            if not back and not _CLAUSE_BREAK.search(span):
                 return True
     return False
 

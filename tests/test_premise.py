@@ -163,3 +163,21 @@ def test_a_time_given_relative_to_today_must_date_the_event():
     assert relative_period("last spring", dt.date(2026, 4, 1))[0] == "spring 2025"
     assert relative_period("last winter", dt.date(2026, 12, 2))[1] == {(2025, 12), (2026, 1), (2026, 2)}
     assert relative_period("What happened in the spring of 2026?", dt.date(2026, 12, 2)) is None
+
+
+ORDER = ("Present: The Honorable JANE Q. ROE\n\nOn August 20, 2018, the Magistrate Judge awarded defendants monetary "
+         "sanctions under Rule 37. At this juncture, the Court will not allow defendants to inform the jury of the "
+         "Magistrate Judge's finding of sanctions. Judge Smith had denied an earlier motion.\n\nThe Court GRANTS the "
+         "motion for a preliminary injunction.")
+
+
+def test_an_act_the_question_says_a_judge_did_must_be_that_judges():
+    # the order records sanctions, but the magistrate judge's; the judge's own order speaks of her as 'the Court'
+    assert _missing("What monetary sanctions did Judge Roe impose on the defendants?", {"o": ORDER}) == [
+        "sanctions by Judge Roe"]
+    assert _missing("What preliminary injunction did Judge Roe grant?", {"o": ORDER}) == []
+    # another judge's order does not speak of Judge Smith as 'the Court'
+    assert _missing("What preliminary injunction did Judge Smith grant?", {"o": ORDER}) == [
+        "an injunction by Judge Smith"]
+    # a judge who set a trial, not one who awarded something: nothing to check
+    assert _missing("Why did the Magistrate Judge award sanctions?", {"o": ORDER}) == []
