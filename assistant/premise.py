@@ -177,6 +177,11 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         if not records(forms, _about_the_names(q, texts, sentences=True)):
             out.missing.append(f"a decision to {verb}")
     period = relative_period(q.text, today or dt.date.today()) if happened else None
+    if period and not any(re.search(cue, q.text, re.I) for _w, cue, _r in EVENTS) \
+            and re.search(rf"\b(?:{_ACTED}|{_RULING_VERBS})\b", q.text, re.I) \
+            and not _records_in(rf"\b(?:{_ACTED}|{_RULING_VERBS}|{_RULING_NOUNS})\b", period[1], about):
+        # 'Why did the Supreme Court hold last year ...?': no decision the documents date in 2025
+        out.missing.append(f"a decision in {period[0]}")
     for what, cue, recorded in EVENTS:
         if period and re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) \
                 and records(recorded, about) and not _records_in(recorded, period[1], about):
@@ -360,6 +365,11 @@ _ACTIONS = ("exclude", "dismiss", "strike", "reject", "enjoin", "sanction", "app
             "vacate", "block", "ban", "suspend", "revoke", "invalidate", "annul", "disqualify", "bar")
 
 
+# what an authority can be said to have done, in the forms a question or a document uses
+_ACTED = (r"(?:cancel|revok|annul|invalidat|refus|turn(?:ed|s)? down|register|approv|certif|exclud|enjoin|block|"
+          r"ban|suspend|disqualif|bar|fin|sanction|stay|remand)\w*")
+
+
 def _asked_action(question: str) -> tuple[str, str] | None:
     """(verb, the forms a document would record it with) for 'Why did the court exclude ...', or None."""
     m = re.search(r"\b(?:why|how|when|what|on what basis|on what grounds)\b[^?]*?\bdid\s+(?:the\s+)?(?:\w+\s+){0,2}?"
@@ -404,28 +414,39 @@ def relative_period(question: str, today: dt.date) -> tuple[str, set[tuple[int, 
     return f"{unit} {y}", {(y, mo) for mo in months}
 
 
-def _dates_in(text: str) -> set[tuple[int, int]]:
-    """The (year, month)s a text gives: 'on 29 September 2026', 'September 29, 2026', '2026-09-29', 'spring 2026'."""
-    out: set[tuple[int, int]] = set()
+def _dates_in(text: str) -> list[tuple[int, int, set[tuple[int, int]]]]:
+    """Where a text gives a month or a season, with its (year, month)s: 'on 29 September 2026', 'September 29,
+    2026', '2026-09-29', 'spring 2026'."""
+    out: list[tuple[int, int, set[tuple[int, int]]]] = []
     for m in re.finditer(r"\b(\d{4})-(\d{2})(?:-\d{2})?\b", text):
         if 1 <= int(m.group(2)) <= 12:
-            out.add((int(m.group(1)), int(m.group(2))))
+            out.append((m.start(), m.end(), {(int(m.group(1)), int(m.group(2)))}))
     months = "|".join(_MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
     for m in re.finditer(rf"\b({months})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+(\d{{4}})\b", text, re.I):
         name = m.group(1).lower()[:3]
-        out.add((int(m.group(2)), next(i for i, x in enumerate(_MONTHS, 1) if x.startswith(name))))
+        out.append((m.start(), m.end(), {(int(m.group(2)), next(i for i, x in enumerate(_MONTHS, 1)
+                                                                  if x.startswith(name)))}))
     for m in re.finditer(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4})\b", text, re.I):
-        out |= {(int(m.group(2)), mo) for mo in _SEASONS[m.group(1).lower()]}
+        out.append((m.start(), m.end(), {(int(m.group(2)), mo) for mo in _SEASONS[m.group(1).lower()]}))
     return out
 
 
 def _records_in(recorded: str, period: set[tuple[int, int]], text: str) -> bool:
-    """Whether a text records the event in a sentence (or line) that dates it within the period."""
+    """Whether a text records the event with the date nearest to its mention, in the same sentence (or line),
+    within the period ('Argued November 4, 2025 - Decided January 20, 2026' dates the decision in 2026)."""
     for para in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
         for a, b in sentence_spans(para):
             sent = para[a:b]
-            if _dates_in(sent) & period and records(recorded, sent):
-                return True
+            dates = _dates_in(sent)
+            if not dates:
+                continue
+            for m in re.finditer(recorded, sent, re.I):
+                if re.match(r"\s*\d", sent[m.end():]):
+                    continue  # 'Rule 60', 'Order No. 5': a name, not the act
+                # the nearest date, the one after the word on a tie ('Argued November 4, 2025-Decided January 20')
+                near = min(dates, key=lambda d: (max(d[0] - m.end(), m.start() - d[1], 0), d[0] < m.start()))
+                if near[2] & period and records(recorded, sent[:m.end()]):
+                    return True
     return False
 
 

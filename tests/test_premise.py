@@ -181,3 +181,18 @@ def test_an_act_the_question_says_a_judge_did_must_be_that_judges():
         "an injunction by Judge Smith"]
     # a judge who set a trial, not one who awarded something: nothing to check
     assert _missing("Why did the Magistrate Judge award sanctions?", {"o": ORDER}) == []
+
+
+SLIP = ("SUPREME COURT OF THE UNITED STATES\n\nArgued November 4, 2025\u2014Decided January 20, 2026\n\n"
+        "The Court holds that Rule 60(c)(1) applies to motions under Rule 60(b)(4).")
+
+
+def test_a_decision_asked_about_at_a_relative_time_must_be_dated_then():
+    def missing(question, today=(2026, 12, 2)):
+        return check(read_question(question), {"s": SLIP}, today=dt.date(*today)).missing
+
+    # the decision is dated by the date nearest to it ('Decided January 20, 2026'), not the argument's
+    assert missing("Why did the Supreme Court hold last year that Rule 60(c)(1) applies?") == [
+        "a decision in 2025"]
+    assert missing("Why did the Supreme Court hold this year that Rule 60(c)(1) applies?") == []
+    assert missing("Why did the Supreme Court hold last year that Rule 60(c)(1) applies?", (2027, 2, 1)) == []
