@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import STOPWORDS, content_words, sentence_spans, stem
+from .text import MONTHS, STOPWORDS, content_words, sentence_spans, stem
 from .types import Answer, Citation
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -88,9 +88,7 @@ SUPPORT_MIN_WORDS = 2
 
 _MULTI_MARKER = re.compile(r"\[(\d{1,3}(?:\s*[,;–-]\s*\d{1,3})+)\]")
 _LEADING_MARKERS = re.compile(r"^(?:\s*\[\d{1,3}\])+")
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
-_MONTH_ALT = "|".join(_MONTHS)
+_MONTH_ALT = "|".join(MONTHS)
 _DATE = re.compile(
     r"\b(?P<iy>(?:19|20)\d\d)-(?P<im>[01]\d)(?:-(?P<id>[0-3]\d))?\b"
     rf"|\b(?P<m1>{_MONTH_ALT})\s+(?P<d1>[0-3]?\d)(?:st|nd|rd|th)?,?\s+(?P<y1>(?:19|20)\d\d)\b"
@@ -201,7 +199,7 @@ def _date_spans(text: str) -> list[tuple[str, int, int]]:
             y, mo, d = g["iy"], int(g["im"]), g["id"]
         else:
             y = g["y1"] or g["y2"] or g["y3"]
-            mo = _MONTHS.index((g["m1"] or g["m2"] or g["m3"]).lower()) + 1
+            mo = MONTHS.index((g["m1"] or g["m2"] or g["m3"]).lower()) + 1
             d = g["d1"] or g["d2"]
         out.append((f"{y}-{mo:02d}" + (f"-{int(d):02d}" if d else ""), m.start(), m.end()))
     return out
@@ -241,7 +239,7 @@ def names(text: str) -> set[str]:
     for m in _CAPITAL.finditer(plain):
         w = m.group(1).strip(".-'’")
         low = w.lower()
-        if not w or low in STOPWORDS or low in _MONTHS or low in _NUMBER_WORDS:
+        if not w or low in STOPWORDS or low in MONTHS or low in _NUMBER_WORDS:
             continue
         first = not plain[:m.start()].strip(" \"'\u201c(")
         if first and (low in _OPENERS or low.endswith("ly") or plain[m.end():m.end() + 1] == ","):

@@ -26,7 +26,7 @@ from .lexicon import is_common_word
 from .places import asked_place, mentions_place
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans, focus_terms, intents_of, provision_key
-from .text import content_words, sentence_spans
+from .text import MONTHS, content_words, sentence_spans
 from .types import Answer, Chunk, Citation, Hit
 
 
@@ -859,22 +859,18 @@ def _flat(text: str) -> str:
     return " ".join(text.split())
 
 
-_MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september",
-                "october", "november", "december"]
-
-
 def _asked_months(question: str) -> list[tuple[str, str]]:
     out = []
-    for m in re.finditer(r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{4})\b", question, re.IGNORECASE):
-        out.append((m.group(2), f"{_MONTH_NAMES.index(m.group(1).lower()) + 1:02d}"))
+    for m in re.finditer(r"\b(" + "|".join(MONTHS) + r")\s+(\d{4})\b", question, re.IGNORECASE):
+        out.append((m.group(2), f"{MONTHS.index(m.group(1).lower()) + 1:02d}"))
     return out
 
 
 def _mentions_month(sentence: str, months: list[tuple[str, str]]) -> bool:
     low = sentence.lower()
-    return any(f"{y}-{mo}" in sentence or (f"{_MONTH_NAMES[int(mo) - 1]} {y}" in low)
-               or re.search(rf"\b{_MONTH_NAMES[int(mo) - 1]}\s+\d{{1,2}},?\s+{y}\b", low)
-               or re.search(rf"\b\d{{1,2}}\s+{_MONTH_NAMES[int(mo) - 1]}\s+{y}\b", low) for y, mo in months)
+    return any(f"{y}-{mo}" in sentence or (f"{MONTHS[int(mo) - 1]} {y}" in low)
+               or re.search(rf"\b{MONTHS[int(mo) - 1]}\s+\d{{1,2}},?\s+{y}\b", low)
+               or re.search(rf"\b\d{{1,2}}\s+{MONTHS[int(mo) - 1]}\s+{y}\b", low) for y, mo in months)
 
 
 def refusal(question: str, hits: list[Hit]) -> Answer:

@@ -14,6 +14,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from .text import MONTHS
+
 # CM/ECF and appellate stamps: "Case 8:16-cv-01261-DOC-KES   Document 40   Filed 08/05/16   Page 2 of 4   Page ID
 # #:366", "Case: 20-16276, 08/05/2020, ID: 11778722, DktEntry: 19, Page 3 of 15", "USCA Case #24-5196 Document
 # #2107390 Filed: 03/18/2025 Page 3 of 20", "Appellate Case: 23-1234 Document: 010110 Date Filed: 01/02/2024 Page: 3"
@@ -79,9 +81,7 @@ def _us_date(text: str) -> str:
         return ""
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
-_LONG_DATE = re.compile(r"\b(" + "|".join(_MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
+_LONG_DATE = re.compile(r"\b(" + "|".join(MONTHS) + r")\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+((?:19|20)\d\d)\b", re.I)
 
 
 def long_date(text: str) -> str:
@@ -90,7 +90,7 @@ def long_date(text: str) -> str:
     if not m:
         return ""
     try:
-        return _dt.date(int(m.group(3)), _MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))).isoformat()
+        return _dt.date(int(m.group(3)), MONTHS.index(m.group(1).lower()) + 1, int(m.group(2))).isoformat()
     except ValueError:
         return ""
 
@@ -373,7 +373,7 @@ def read_caption(first_pages: str) -> Caption:
     elif cap.court or cap.parties:
         cap.kind = "filing"
     for label in (r"Decided", r"Dated:?", r"Date:", r"(?<=\s)Date(?=[^\S\n]{2})", r"Filed:?", r"Entered:?", r"Signed:?"):
-        m = re.search(rf"\b{label}:?\s+((?:{'|'.join(_MONTHS)})\s+\d{{1,2}},?\s+\d{{4}})", text, re.I)
+        m = re.search(rf"\b{label}:?\s+((?:{'|'.join(MONTHS)})\s+\d{{1,2}},?\s+\d{{4}})", text, re.I)
         if m:
             cap.date = long_date(m.group(1))
             break
@@ -385,7 +385,7 @@ def _titled(cap: Caption) -> Caption:
     return cap
 
 
-_DAY_OF = re.compile(r"\bDated this (\d{1,2})(?:st|nd|rd|th)? day of (" + "|".join(_MONTHS) + r"),?\s+((?:19|20)\d\d)",
+_DAY_OF = re.compile(r"\bDated this (\d{1,2})(?:st|nd|rd|th)? day of (" + "|".join(MONTHS) + r"),?\s+((?:19|20)\d\d)",
                      re.I)
 
 
@@ -394,10 +394,10 @@ def signed_date(text: str) -> str:
     m = _DAY_OF.search(text)
     if m:
         try:
-            return _dt.date(int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))).isoformat()
+            return _dt.date(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))).isoformat()
         except ValueError:
             return ""
-    m = re.search(rf"\b(?:Dated|Date|Signed|Entered|Decided|Filed)\s*:?\s*((?:{'|'.join(_MONTHS)})\s+\d{{1,2}},?\s+"
+    m = re.search(rf"\b(?:Dated|Date|Signed|Entered|Decided|Filed)\s*:?\s*((?:{'|'.join(MONTHS)})\s+\d{{1,2}},?\s+"
                   rf"\d{{4}})", text, re.I)
     return long_date(m.group(1)) if m else ""
 

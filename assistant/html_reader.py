@@ -11,6 +11,8 @@ import datetime as _dt
 import re
 from dataclasses import dataclass, field
 
+from .text import MONTHS
+
 # A block that is only a structural label: 'Article 51', 'CHAPTER V', 'ANNEX XIII', '§ 1202.', 'Section 29A'
 _LABEL = re.compile(r"^(?:Article|Art\.|Section|Sec\.|§{1,2}|Recital|Annex|Chapter|Title|Part|Schedule|Rule|"
                     r"Regulation|Paragraph)\s*[\dIVXLCM]+[A-Za-z]{0,2}(?:-\d+)?\.?$", re.I)
@@ -214,16 +216,12 @@ def _blocks(root) -> list[tuple[str, str, object]]:
     return out
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december"]
-
-
 def _act_date(title: str) -> str:
-    m = re.search(r"\bof (\d{1,2}) (" + "|".join(_MONTHS) + r") ((?:19|20)\d\d)\b", title, re.I)
+    m = re.search(r"\bof (\d{1,2}) (" + "|".join(MONTHS) + r") ((?:19|20)\d\d)\b", title, re.I)
     if not m:
         return ""
     try:
-        return _dt.date(int(m.group(3)), _MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))).isoformat()
+        return _dt.date(int(m.group(3)), MONTHS.index(m.group(2).lower()) + 1, int(m.group(1))).isoformat()
     except ValueError:
         return ""
 

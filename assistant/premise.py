@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
 from .query import Mention, Question, court_key, court_spans
-from .text import sentence_spans
+from .text import MONTHS, sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
@@ -383,8 +383,6 @@ def _asked_action(question: str) -> tuple[str, str] | None:
 
 _SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),
             "winter": (12, 1, 2)}
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
 
 
 def relative_period(question: str, today: dt.date) -> tuple[str, set[tuple[int, int]]] | None:
@@ -401,7 +399,7 @@ def relative_period(question: str, today: dt.date) -> tuple[str, set[tuple[int, 
         return str(y), {(y, mo) for mo in range(1, 13)}
     if unit == "month":
         y, mo = (today.year, today.month - back) if today.month - back >= 1 else (today.year - 1, 12)
-        return f"{_MONTHS[mo - 1].title()} {y}", {(y, mo)}
+        return f"{MONTHS[mo - 1].title()} {y}", {(y, mo)}
     months = _SEASONS[unit]
     if unit == "winter":  # December of one year to February of the next, named by its end
         end = today.year + (today.month == 12)
@@ -421,10 +419,10 @@ def _dates_in(text: str) -> list[tuple[int, int, set[tuple[int, int]]]]:
     for m in re.finditer(r"\b(\d{4})-(\d{2})(?:-\d{2})?\b", text):
         if 1 <= int(m.group(2)) <= 12:
             out.append((m.start(), m.end(), {(int(m.group(1)), int(m.group(2)))}))
-    months = "|".join(_MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+    months = "|".join(MONTHS) + "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
     for m in re.finditer(rf"\b({months})\.?(?:\s+\d{{1,2}}(?:st|nd|rd|th)?,?)?\s+(\d{{4}})\b", text, re.I):
         name = m.group(1).lower()[:3]
-        out.append((m.start(), m.end(), {(int(m.group(2)), next(i for i, x in enumerate(_MONTHS, 1)
+        out.append((m.start(), m.end(), {(int(m.group(2)), next(i for i, x in enumerate(MONTHS, 1)
                                                                   if x.startswith(name)))}))
     for m in re.finditer(r"\b(spring|summer|autumn|fall|winter)\s+(?:of\s+)?(\d{4})\b", text, re.I):
         out.append((m.start(), m.end(), {(int(m.group(2)), mo) for mo in _SEASONS[m.group(1).lower()]}))

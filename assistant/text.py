@@ -5,6 +5,10 @@ from __future__ import annotations
 import functools
 import re
 
+# the months, in order, lower case (for dates in prose: "20 July 2026", "July 20, 2026")
+MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+          "november", "december")
+
 # Words before a period that do not end a sentence (legal citations are full of them).
 ABBREV = {
     "v", "vs", "u.s", "inc", "co", "corp", "ltd", "no", "nos", "e.g", "i.e", "mr", "mrs", "ms", "dr", "jr", "sr",
