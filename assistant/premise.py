@@ -182,28 +182,26 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             and not _records_in(rf"\b(?:{_ACTED}|{_RULING_VERBS}|{_RULING_NOUNS})\b", period[1], about):
         # 'Why did the Supreme Court hold last year ...?': no decision the documents date in 2025
         out.missing.append(f"a decision in {period[0]}")
+    judge = _asked_judge(q.text) if happened else ""
     for what, cue, recorded in EVENTS:
-        if period and re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) \
-                and records(recorded, about) and not _records_in(recorded, period[1], about):
+        if not re.search(cue, q.text, re.I) or _presupposes_not(q.text, cue):
+            continue
+        on_record = happened and records(recorded, about)
+        if period and on_record and not _records_in(recorded, period[1], about):
             # 'The Third Circuit affirmed last spring, right?': it did, but in September
             out.missing.append(f"{what} in {period[0]}")
             continue
-        judge = _asked_judge(q.text) if happened else ""
-        if judge and re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) \
-                and records(recorded, about) and not any(_records_by(recorded, judge, t) for t in texts.values()):
+        if judge and on_record and not any(_records_by(recorded, judge, t) for t in texts.values()):
             # 'What sanctions did Judge Snyder impose?': the order records sanctions, but the magistrate judge's
             out.missing.append(f"{what} by Judge {judge}")
             continue
         between = _between(q, cue) if happened else None
-        if between and not _presupposes_not(q.text, cue) and not any(
-                _records_between(recorded, between, t, whole) for t in texts.values()):
+        if between and not any(_records_between(recorded, between, t, whole) for t in texts.values()):
             # 'What did UMG get when it settled with Suno?': the documents record UMG settling with Udio, and Warner
             # with Suno, but no settlement between these two
             out.missing.append(f"{what} between {between[0].text} and {between[1].text}")
             continue
-        if re.search(cue, q.text, re.I) and not _presupposes_not(q.text, cue) and not _hypothetical(q.text, cue) \
-                and not (records(recorded, about) if happened
-                         else re.search(recorded, whole, re.I)):
+        if not _hypothetical(q.text, cue) and not (on_record if happened else re.search(recorded, whole, re.I)):
             # (a question about a possibility, a request, a negation or what a law provides - 'How much can the
             # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
             out.missing.append(what)
@@ -249,14 +247,20 @@ def records(recorded: str, text: str) -> bool:
         # the clause starts after the last stop or blank line (a single line break is a PDF's line, not a clause)
         cut = max([before.rfind(ch) for ch in ".;!?"] + [before.rfind("\n\n") + 1 if "\n\n" in before else -1])
         before = before[cut + 1:] if cut >= 0 else before
-        taken_back = _NOT_A_RECORD_BEFORE.search(before)
-        if taken_back and re.search(r"\b(?:grant\w*|approv\w*)\b", before[:taken_back.start()], re.I) \
-                and not re.search(r"\b(?:no|not|never)\b|n['\u2019]t\b", before, re.I):
-            taken_back = None  # 'the court granted the motion for an injunction' records the injunction
-        if taken_back or _NOT_A_RECORD_AFTER.search(text[m.end():m.end() + 30]):
+        if _taken_back(before) or _NOT_A_RECORD_AFTER.search(text[m.end():m.end() + 30]):
             continue
         return True
     return False
+
+
+def _taken_back(before: str) -> bool:
+    """Whether a negation, possibility or request in the clause before a mention takes it back, unless the
+    request was granted or approved ('the court granted the motion for an injunction' records the injunction)."""
+    back = _NOT_A_RECORD_BEFORE.search(before)
+    if back and re.search(r"\b(?:grant\w*|approv\w*)\b", before[:back.start()], re.I) \
+            and not re.search(r"\b(?:no|not|never)\b|n['\u2019]t\b", before, re.I):
+        return False
+    return back is not None
 
 
 _RULING_VERBS = (r"hold|holds|held|rule|rules|ruled|decide|decides|decided|find|finds|found|say|said|conclude|"
@@ -340,8 +344,7 @@ def _about_the_names(q: Question, texts: dict[str, str], sentences: bool = False
     mention the names it does not ('What fine did the AI Office impose on Meta?' is not answered by the AI Act's
     fines for providers in general; 'Why did the court exclude Dr. Goodrich?' not by the exclusion of another
     expert on the same page)."""
-    names = [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
-             and not set(m.tokens) <= _PLACES]  # a place is not a party: 'in India', 'in London'
+    names = _named(q)
     parts = []
     for sid, text in texts.items():
         foreign = [m for m in names if sid not in q.owners.get(m.text, ())]
@@ -471,21 +474,22 @@ def _records_by(recorded: str, judge: str, text: str) -> bool:
     for rx in (rf"{agent}\W+(?:\w+\W+){{0,3}}?(?:{did}\W+(?:[\w\u2019'-]+\W+){{0,5}}?)?(?:{recorded})",
                rf"(?:{recorded})\W+(?:\w+\W+){{0,4}}?(?:{did})\s+by\s+(?:the\s+)?{agent}"):
         for m in re.finditer(rx, text, re.I):
-            span = m.group(0)
-            back = _NOT_A_RECORD_BEFORE.search(span)
-            if back and re.search(r"\b(?:grant\w*|approv\w*)\b", span[:back.start()], re.I) \
-                    and not re.search(r"\b(?:no|not|never)\b|n['\u2019]t\b", span, re.I):
-                back = None  # 'the Court GRANTS the motion for a preliminary injunction' records the injunction
-            if not back and not _CLAUSE_BREAK.search(span):
+            # ('the Court GRANTS the motion for a preliminary injunction' records the injunction)
+            if not _taken_back(m.group(0)) and not _CLAUSE_BREAK.search(m.group(0)):
                 return True
     return False
 
 
+def _named(q: Question) -> list[Mention]:
+    """The question's names and acronyms, less courts and places (a place is not a party: 'in India', 'in
+    London')."""
+    return [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
+            and not set(m.tokens) <= _PLACES]
+
+
 def _parties(q: Question) -> list[Mention]:
     """The question's names that can be a party: not a court, a place or a judge."""
-    return [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
-            and not set(m.tokens) <= _PLACES
-            and not re.search(rf"\b(?:Judge|Justice|Magistrate)\s+{re.escape(m.text)}", q.text)]
+    return [m for m in _named(q) if not re.search(rf"\b(?:Judge|Justice|Magistrate)\s+{re.escape(m.text)}", q.text)]
 
 
 def _between(q: Question, cue: str) -> tuple[Mention, Mention] | None:
