@@ -619,9 +619,7 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         # 'Who wrote the opinion, and did any Justice write separately?': the best sentence for each question
         # asked on its own, when the answer so far has none of them
         best = _best_for(part, q, hits, ctx)
-        if best is None or any(_overlaps(best, x, hits) or _jaccard(best.terms, x.terms) > 0.5 for x in chosen):
-            continue
-        if fits(best) and len(chosen) < limit:
+        if best is not None and fits(best) and len(chosen) < limit:
             chosen.append(complete(best, hits, ctx))
     for side in sides:  # the best sentence about each side not yet covered
         if any(side(x.text) for x in chosen):
