@@ -182,7 +182,8 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 titles: dict[str, str] | None = None) -> list[Hit]:
     """Where a legal text itself answers: the definition of the term asked about ("'illegal content' means
     ...") and the provision the question names ('Article 34', '§ 512'), looked up in the documents the
-    question names, since a search by meaning ranks the many passages that only use the term higher."""
+    question names, since a search by meaning ranks the many passages that only use the term higher. A primary
+    text found to have the provision is added to `links` (in place) as named as strongly as the best link."""
     about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.5][:3]
     if filters and filters.get("source_id"):
         about = [sid for sid in about if sid in filters["source_id"]]
@@ -229,12 +230,15 @@ def _texts_with(retriever: Retriever, asked: Question, provisions: list[str], do
                 titles: dict[str, str], limit: int = 2) -> list[str]:
     """The primary documents that have a section for one of the provisions, those whose titles share most with
     the question first ('17 U.S.C.' and 'TITLE 17-COPYRIGHTS'), at most `limit`."""
+    def words_and_numbers(text: str) -> set[str]:
+        return set(content_words(text)) | set(re.findall(r"\b\d+(?:/\d+)?\b", text))
+
     keys = set(provisions)
-    asked_words = set(content_words(asked.text)) | set(re.findall(r"\b\d+(?:/\d+)?\b", asked.text))
+    asked_words = words_and_numbers(asked.text)
     having = [sid for sid in docs if any(provision_key(sec) in keys for _cid, sec in retriever.lexical.sections(sid))]
+
     def share(sid: str) -> int:
-        title = titles.get(sid, "")
-        return len(asked_words & (set(content_words(title)) | set(re.findall(r"\b\d+(?:/\d+)?\b", title))))
+        return len(asked_words & words_and_numbers(titles.get(sid, "")))
     if len(having) > 1:  # several codes have an 'Article 5': only those the question's words point to
         having = [sid for sid in having if share(sid)]
     return sorted(having, key=lambda sid: -share(sid))[:limit]
