@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
 from .query import Mention, Question, court_key, court_spans
-from .text import MONTHS, sentence_spans
+from .text import MONTHS, content_words, sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
@@ -205,6 +205,10 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             # (a question about a possibility, a request, a negation or what a law provides - 'How much can the
             # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
             out.missing.append(what)
+    if happened and not any(" by Judge " in m for m in out.missing):
+        act = _judge_act_missing(q, texts, whole)  # 'Why did Judge Kronstadt restrict ...?': another judge did
+        if act:
+            out.missing.append(act)
     # a jury and its verdict are one thing missing, not two; nor are 'an affirmance' and 'an affirmance by the ...'
     if "a jury" in out.missing and "a verdict" in out.missing:
         out.missing.remove("a jury")
@@ -215,8 +219,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
 # What, in the clause before a mention of an event, makes it no record that the event happened: a negation ('no
 # settlement has been reached', 'has not been fined'), a possibility ('could face fines', 'would be liable for
 # damages'), a request ('seeks damages', 'moved for an injunction').
-_NOT_A_RECORD_BEFORE = re.compile(
-    r"\b(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
+_NOT_A_RECORD_BEFORE = re.compile(  # (a word's own, not the end of a compound: 'consumer-facing' is no 'facing')
+    r"(?<![\w\-])(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
     r"potential(?:ly)?|possib(?:le|ly)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
     r"mov(?:e|es|ed|ing) (?:for|to)|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
     r"want\w*|hop(?:e|es|ed|ing)|prayer for|pray(?:s|ed)? for)\b|n['\u2019]t\b", re.I)
@@ -581,3 +585,112 @@ def _presupposes_not(question: str, rx: str) -> bool:
     """'Has there been a settlement?' asks whether; it takes nothing for granted."""
     return bool(re.match(r"^\s*(?:has|have|is|are|was|were|did|does|do|will|would|could|can)\b.*?(?:any|a|an|yet|"
                          r"ever)\b", question, re.I)) and bool(re.search(rx, question, re.I))
+
+
+# -- an act a question says a named judge did ----------------------------------------------------------------------
+# Verbs whose past form is not stem + 'ed' (the forms a document records the act with).
+_IRREGULAR = {"send": "sent", "let": "let", "give": "gave|given", "hold": "held", "find": "found", "throw": "threw|thrown",
+              "bar": "barred", "set": "set", "put": "put", "tell": "told", "make": "made", "take": "took|taken",
+              "strike": "struck|stricken", "keep": "kept", "leave": "left", "bring": "brought", "stay": "stayed"}
+# A question's 'let' or 'allow' is contradicted by a record that the judge refused it, and the other way round.
+_PERMITS = {"let", "allow", "permit", "grant", "approve", "accept"}
+_REFUSED = r"(?:refus|den(?:y|ied|ies)|reject|declin|turn(?:ed|s)?\s+down|disallow)\w*"
+_JUDGE_NAME = r"(?:[A-Z][\w'\u2019\-]+\s+){0,3}?([A-Z][\w'\u2019\-]+)"
+
+
+def _asked_judge_act(question: str) -> tuple[str, str, str] | None:
+    """(judge's surname, verb, the words after it) for 'Why did Judge Kronstadt restrict Midjourney's discovery
+    ...?', or None."""
+    m = re.search(rf"\b(?:did|had|has)\s+(?:Magistrate\s+|District\s+|Chief\s+)?(?:Judge|Justice)\s+{_JUDGE_NAME}\s+"
+                  r"([a-z]{2,})\b(.*)$", question)
+    if not m or m.group(2) in ("not", "never", "ever", "also", "first", "finally", "then", "just") \
+            or re.fullmatch(r"(?:rule|hold|find|decide|say|conclude|think|write|explain)s?", m.group(2)):
+        return None  # (to rule, hold or find is what every judge does: other checks read rulings)
+        return None
+    return m.group(1), m.group(2), m.group(3)
+
+
+def _verb_forms(verb: str) -> str:
+    base = verb[:-1] if verb.endswith("e") else verb
+    forms = [rf"{re.escape(base)}(?:e|es|ed|ing|s)?"]
+    if verb in _IRREGULAR:
+        forms.append(_IRREGULAR[verb])
+    if re.search(r"[^aeiou][aeiou][bdgmnprt]$", verb):
+        forms.append(rf"{re.escape(verb + verb[-1])}(?:ed|ing)")  # 'bar' -> 'barred'
+    return rf"\b(?:{'|'.join(forms)})\b"
+
+
+def _clause_at(text: str, start: int, end: int) -> tuple[str, int]:
+    """The clause around text[start:end] (within a few hundred characters), and where the match sits in it."""
+    lo = max(0, start - 220)
+    before = text[lo:start]
+    cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
+    before = before[cuts[-1]:] if cuts else before
+    after = text[end:end + 260]
+    stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
+    return f"{before}{text[start:end]}{after[:stop]}", len(before)
+
+
+def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
+    """'a decision by Judge X to <verb>' when the documents record the act the question says Judge X did, but as
+    another judge's ('Magistrate Judge Richlin restricted ...' for 'Why did Judge Kronstadt restrict ...?'), or
+    record the judge refusing what the question says was allowed ('Judge Hellerstein refused Sony's bid to add
+    ...' for 'Why did Judge Hellerstein let Sony add ...?'); '' otherwise. The record is the clause with the verb
+    that has most of the words that follow it in the question; a clause that names no one is nobody else's act."""
+    asked = _asked_judge_act(q.text)
+    if asked is None:
+        return ""
+    judge, verb, rest = asked
+    months = {m.lower() for m in MONTHS}
+    obj = [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in months][:5]
+    if len(obj) < 2:
+        return ""
+    forms = _verb_forms(verb)
+    patterns = [(forms, False)] + ([(rf"\b{_REFUSED}\b", True)] if verb in _PERMITS else [])
+    name = re.escape(judge)
+    magistrate = re.search(rf"\bMagistrate\s+Judge\s+(?:[\w.]+\s+){{0,3}}{name}\b", whole) is not None
+    found: list[tuple[int, bool, str]] = []  # (object words in the clause, refused, agent: 'x', 'other' or '')
+    for text in texts.values():
+        own = bool(re.search(rf"\bHonorable\s+(?:[\w.]+\s+){{0,3}}{name}\b|\b{name}\s*,?\s+(?:United States\s+)?"
+                             rf"(?:District|Magistrate|Circuit|Chief)\s+Judge\b|\b{name},\s+(?:C\.\s*)?J\.", text, re.I))
+        for rx, refused in patterns:
+            for m in re.finditer(rx, text, re.I):
+                clause, at = _clause_at(text, m.start(), m.end())
+                words = set(content_words(clause[at + m.end() - m.start():]))
+                n = sum(w in words for w in obj)
+                if n < 2:
+                    continue
+                agent = _agent(clause[:at], clause[at:], name, own, magistrate)
+                if not refused and _taken_back(clause[:at]):
+                    continue
+                found.append((n, refused, agent))
+    if not found:
+        return ""
+    best = max(n for n, _r, _a in found)
+    top = [(r, a) for n, r, a in found if n == best]
+    if any(r for r, _a in top) and not any(not r for r, _a in top):
+        return f"a decision by Judge {judge} to {verb}"  # the record says the judge refused it
+    if all(a == "other" for _r, a in top):
+        return f"a decision by Judge {judge} to {verb}"
+    return ""
+
+
+def _agent(before: str, after: str, name: str, own: bool, magistrate: bool) -> str:
+    """Who did the act of a clause: 'x' (the asked judge, or 'the Court' in that judge's own order), 'other' (a
+    judge by another name, or an unnamed magistrate judge when the asked judge is none), or '' (nobody named)."""
+    full = r"(?:[A-Z][\w'\u2019\-]+\s+){0,3}([A-Z][\w'\u2019\-]+)"  # the whole name: 'Judge Ann Poe', not 'Judge Ann'
+    agents = list(re.finditer(rf"\b(?:Magistrate\s+)?(?:Judge|Justice)\s+{full}(?=\W)|\b[Tt]he\s+magistrate\s+"
+                              r"judge\b|\b(?:[Tt]he|[Tt]his)\s+(?-i:Court)\b", before))
+    passive = re.search(rf"\bby\s+(?:the\s+)?(?:(?:Magistrate\s+)?(?:Judge|Justice)\s+{full}(?=\W)|magistrate\s+"
+                        r"judge\b)", after)
+    m = agents[-1] if agents else passive
+    if m is None:
+        return ""
+    said = m.group(0)
+    if re.search(rf"\b{name}\b", said, re.I):
+        return "x"
+    if re.search(r"\bCourt\b", said):
+        return "x" if own else ""
+    if re.search(r"\bmagistrate\s+judge\b", said, re.I) and not m.groups()[0]:
+        return "" if magistrate else "other"
+    return "other"

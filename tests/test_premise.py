@@ -196,3 +196,40 @@ def test_a_decision_asked_about_at_a_relative_time_must_be_dated_then():
         "a decision in 2025"]
     assert missing("Why did the Supreme Court hold this year that Rule 60(c)(1) applies?") == []
     assert missing("Why did the Supreme Court hold last year that Rule 60(c)(1) applies?", (2027, 2, 1)) == []
+
+
+DOCKET = ("On 15 June 2026, Magistrate Judge Ann Poe restricted the defendant's discovery into the studios' own use "
+          "of AI to consumer-facing uses. In July the defendant asked Judge Roe to set that order aside. On 29 June "
+          "2026 Judge Roe refused the label's bid to add about 30,000 recordings to the case. Judge Roe granted "
+          "preliminary approval of the settlement in 2025, and on 20 July 2026 Judge Doe granted final approval of "
+          "the settlement.")
+
+
+def test_an_act_the_documents_record_as_another_judges_was_not_the_asked_judges():
+    # the clause with the verb and most of the words after it in the question says who did it
+    assert _missing("Why did Judge Roe restrict the defendant's discovery into the studios' own use of AI?",
+                    {"d": DOCKET}) == ["a decision by Judge Roe to restrict"]
+    assert _missing("Why did Judge Poe restrict the defendant's discovery into the studios' own use of AI?",
+                    {"d": DOCKET}) == []
+    # 'final approval' is Judge Doe's; Judge Roe's was the preliminary one
+    assert _missing("When did Judge Roe grant final approval of the settlement?", {"d": DOCKET}) == [
+        "a decision by Judge Roe to grant"]
+    assert _missing("When did Judge Doe grant final approval of the settlement?", {"d": DOCKET}) == []
+    assert _missing("When did Judge Roe grant preliminary approval of the settlement?", {"d": DOCKET}) == []
+
+
+def test_a_judge_who_refused_what_the_question_says_was_allowed():
+    assert _missing("Why did Judge Roe let the label add about 30,000 recordings to the case?", {"d": DOCKET}) == [
+        "a decision by Judge Roe to let"]
+    assert _missing("Why did Judge Roe refuse the label's bid to add about 30,000 recordings?", {"d": DOCKET}) == []
+
+
+def test_an_act_nobody_is_named_for_or_a_ruling_is_not_judged_by_its_agent():
+    unnamed = "The court restricted the defendant's discovery into the studios' own use of AI."
+    assert _missing("Why did Judge Roe restrict the defendant's discovery into the studios' own use of AI?",
+                    {"d": unnamed}) == []
+    # ruling, holding and finding are every judge's: 'When did Judge Roe rule on fair use?' is read elsewhere
+    assert _missing("When did Judge Roe rule on the studios' own use of AI?", {"d": DOCKET}) == []
+    # a compound word is no negation: 'consumer-facing' does not take back what the question says happened
+    assert _missing("Why did Judge Roe restrict discovery to consumer-facing uses?", {"d": DOCKET}) == [
+        "a decision by Judge Roe to restrict"]
