@@ -146,9 +146,9 @@ def links_for(asked: Question, previous: str, linker: Linker) -> dict[str, float
     mentions = asked.mentions or (read_question(previous).mentions if previous else [])
     if not mentions:
         return {}
-    links = linker.link(mentions)
+    links = linker.link(mentions, asked.text)
     out = {l.source_id: l.score for l in links}
-    per = linker.per_mention(mentions)
+    per = linker.per_mention(mentions, asked.text)
     for sid in each_mention_focus(per):
         out[sid] = max(out.get(sid, 0.0), 0.8)  # each named case counts, also when two are named
     asked.resolved = {m.text for m, ls in zip(mentions, per) if ls and ls[0].score >= 0.5}

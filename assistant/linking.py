@@ -44,6 +44,7 @@ class DocNames:
     provisions: frozenset[str] = frozenset()  # provisions in its title ('§512', 'article 53')
     headed: frozenset[str] = frozenset()      # provisions its section headings name ('article 34')
     title_stems: frozenset[str] = frozenset()
+    kind_stems: frozenset[str] = frozenset()  # its title's and its type's words: what kind of document it is
 
 
 def _field_values(value: Any) -> list[str]:
@@ -93,6 +94,7 @@ def names_from_record(record: DocumentRecord) -> DocNames:
                     raw_names.append(part)
     return DocNames(source_id=record.source_id, title=title,
                     provisions=frozenset(_provisions(title)), title_stems=frozenset(content_words(title)),
+                    kind_stems=frozenset(content_words(f"{title} {record.doc_type}")),
                     title_tokens=frozenset(name_tokens(title)), names=names,
                     acronyms=frozenset(_acronyms([title] + raw_names)),
                     lead_acronyms=frozenset(_acronyms([lead]) if lead else ()),
@@ -133,6 +135,7 @@ class Linker:
 
     def __init__(self, docs: Iterable[DocNames], stats: LexicalStats):
         self.docs = list(docs)
+        self._ids = {d.source_id: d for d in self.docs}
         self.stats = stats
         self._weights: dict[str, float] = {}
         # name token -> documents whose caption ('X v. Y' title) or named fields (parties, judge) hold it
@@ -237,11 +240,11 @@ class Linker:
                 best, via = 0.8, "acronym"
         return best, via
 
-    def link(self, mentions: list[Mention]) -> list[Link]:
+    def link(self, mentions: list[Mention], question: str = "") -> list[Link]:
         """Documents the mentions point at, strongest first. A document's score is the mean over the question's
         mentions of how well it matches each, so 'Getty ... Stability' prefers the Getty documents to another
         Stability case; a mention that fits many documents equally ('OpenAI') counts for less."""
-        pairs = [(m, links) for m, links in zip(mentions, self.per_mention(mentions)) if links]
+        pairs = [(m, links) for m, links in zip(mentions, self.per_mention(mentions, question)) if links]
         if not pairs:
             return []
         per = [links for _m, links in pairs]
@@ -256,8 +259,10 @@ class Linker:
                     via[l.source_id] = l.via
         return sorted((Link(sid, round(v, 4), via[sid]) for sid, v in total.items()), key=lambda x: -x.score)
 
-    def per_mention(self, mentions: list[Mention]) -> list[list[Link]]:
-        """For each mention, the documents it matches, strongest first (an empty list when none)."""
+    def per_mention(self, mentions: list[Mention], question: str = "") -> list[list[Link]]:
+        """For each mention, the documents it matches, strongest first (an empty list when none). A name the
+        question gives as a document's author or publisher ('the Hugging Face guide', 'the GitHub policy') points
+        at the documents of that kind that speak of it, over the cases it is a party to."""
         out = []
         for m in mentions:
             scored: dict[str, Link] = {}
@@ -268,6 +273,11 @@ class Linker:
             for sid, s in self._text_links(m).items():
                 if sid not in scored or scored[sid].score < s:
                     scored[sid] = Link(sid, s, "text")
+            kind = _kind_after(question, m) if question and m.kind in ("name", "acronym", "lower") else ""
+            of_kind = {sid for sid in scored if kind in self._ids[sid].kind_stems} if kind else set()
+            if of_kind:
+                scored = {sid: Link(sid, max(l.score, 0.95), "kind") if sid in of_kind
+                          else Link(sid, round(l.score * 0.5, 4), l.via) for sid, l in scored.items()}
             if not scored:
                 out.append([])
                 continue
@@ -290,6 +300,27 @@ class Linker:
             if n >= 2:
                 out[sid] = round(0.5 * min(1.0, 2 * share), 4)
         return out
+
+
+# Kinds of document a question can call one by, after the name of who wrote or published it ('the Hugging Face
+# guide'). Not court papers: 'the Alsup order' names the case's document, whatever its title says.
+_KINDS = re.compile(r"(guide|guidance|policy|policies|post|blog|article|explainer|report|paper|faq|handbook|primer|"
+                    r"study|newsletter|press release|statement|letter|notice|terms|manual)s?\b", re.I)
+
+
+def _kind_after(question: str, m: Mention) -> str:
+    """The stem of the kind of document a question names right after a mention ('the GitHub policy' -> 'polici'),
+    or ''."""
+    at = question.find(m.text)
+    if at < 0:
+        return ""
+    k = re.match(r"['’]s?\s+|\s+", question[at + len(m.text):])
+    rest = question[at + len(m.text) + k.end():] if k else ""
+    got = _KINDS.match(rest) if k else None
+    if not got or re.match(r"\s*\d", rest[got.end():]):
+        return ""  # ('the AI Act article 53' is a provision)
+    stems = content_words(got.group(1))
+    return stems[0] if stems else ""
 
 
 def focus_documents(links: list[Link], floor: float = 0.5, ratio: float = 0.8, limit: int = 3) -> list[str]:

@@ -88,6 +88,10 @@ GENERIC = Profile(
         "pushback": ["object", "critic", "protest", "condemn", "complain", "backlash", "opposit"],
         "defense": ["argu", "contend", "fair", "defend"], "defend": ["argu", "contend", "defense"],
         "mean": ["defin", "refer", "mean"], "defin": ["mean", "refer"],
+        # a judge who writes separately concurs or dissents; one who writes for the court delivers its opinion
+        "separately": ["concurring", "dissenting", "concurrence", "dissent"],
+        "concur": ["separately", "concurring", "concurrence"], "dissent": ["dissenting", "separately"],
+        "wrote": ["delivered", "authored", "opinion"], "write": ["delivered", "authored", "filed"],
     }),
     primary_types=frozenset({"order", "opinion", "judgment", "filing", "legislation", "statute", "regulation",
                              "official", "guidance", "decision"}),

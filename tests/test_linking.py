@@ -37,3 +37,31 @@ def test_a_caption_written_with_a_partys_initials_names_that_case():
     assert _top("What did the NYT v. Microsoft court decide?")[0] == "nyt"
     # initials that are no party's leave only the other name, which two captions share
     assert _top("What did the XYZ v. Hughes court decide?")[1] < 0.95
+
+
+class TextStats(Stats):
+    """A tiny index where the guide's and the roundup's passages speak of Hugging Face."""
+
+    def sources_with(self, terms) -> dict[str, int]:
+        return {"hf-guide": 8, "roundup": 2} if set(terms) == {"hugg", "fac"} else {}
+
+    def chunks_of(self, source_id: str) -> int:
+        return 10
+
+
+def test_a_name_given_as_a_documents_publisher_points_at_that_kind_of_document():
+    from assistant.text import content_words
+    assert set(content_words("Hugging Face")) == {"hugg", "fac"}  # what TextStats answers to
+    records = [DocumentRecord("hf-guide", "Open Source Developers Guide to the EU AI Act", doc_type="article"),
+               DocumentRecord("roundup", "Other AI copyright suits (Apple, Hugging Face)", doc_type="roundup"),
+               DocumentRecord("policy", "DMCA Takedown Policy", doc_type="article")]
+    linker = Linker([names_from_record(r) for r in records], TextStats())
+
+    def top(question: str) -> str:
+        q = read_question(question)
+        return linker.link(q.mentions, question)[0].source_id
+
+    # the roundup has the name in its title; the guide only speaks of it, but it is the guide asked about
+    assert top("According to the Hugging Face guide, when do the obligations apply?") == "hf-guide"
+    assert top("Which suits named Hugging Face?") == "roundup"
+    assert top("What did the Hugging Face report say?") == "roundup"  # no report of that name: as before
