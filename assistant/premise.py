@@ -34,9 +34,16 @@ EVENTS = [
      r"\bwhat (?:was|is) the (?:ruling|judgment|verdict|holding|decision)\b",
      r"\b(?:ruled|rules|held|holds|decided|found|granted|denied|dismissed|ruling|judgment|ordered|affirm\w*|"
      r"revers\w*|vacated|opinion)\b"),
+    ("a lawsuit", r"\bsu(?:e|ed|es|ing)\b|\blawsuits?\b",
+     r"\bsu(?:e|ed|es|ing)\b|\b(?:law)?suits?\b|\bcomplaints?\b|\bfiled\b|\bclaims? against\b|\bv\.?\s"),
+    ("a licence", r"\blicen[cs](?:ed|es|ing|e)\b",
+     r"\blicen[cs]\w*|\bdeals?\b|\bagreements?\b|\bpartnerships?\b"),
     ("an order to pay", r"\border(?:ed|s)?\s+(?:\w+\s+){1,4}to\s+(?:pay|refund|return|reimburse)\b",
      r"\border(?:ed|s)?\b[^.]{0,120}\b(?:pay|refund|return|reimburse)\b"),
 ]
+# (events that are only checked for who they were between: every document mentions suits and licences, and the
+# names around them are the parties, not the ones something happened to)
+_PARTY_EVENTS = ("a lawsuit", "a licence")
 _CURRENCIES = [("pounds", r"£|\bpounds?\b|\bGBP\b"), ("euros", r"€|\beuros?\b|\bEUR\b"),
                ("dollars", r"\$|\bdollars?\b|\bUSD\b"), ("yen", r"¥|\byen\b|\bJPY\b"),
                ("rupees", r"₹|\brupees?\b|\bINR\b")]
@@ -156,7 +163,7 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         if not re.search(rf"\b{a}\s*(?:[-\u2013]|to)\s*{b}\b", whole):
             out.missing.append(f"a {a}-{b} vote")
     # a party an event is said to have happened to, that the documents never name ('fine Apple')
-    if any(re.search(cue, q.text, re.I) for _w, cue, _r in EVENTS) or re.search(
+    if any(re.search(cue, q.text, re.I) for w, cue, _r in EVENTS if w not in _PARTY_EVENTS) or re.search(
             r"\b(?:fine[ds]?|sued|sanction\w*|order\w*|award\w*|enjoin\w*)\s+(?:[A-Z]\w+)", q.text):
         for m in q.mentions:
             # (a name is checked even when it names another document: 'fine Apple' under the DMA; an acronym the
@@ -196,7 +203,9 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             out.missing.append(f"{what} by Judge {judge}")
             continue
         between = _between(q, cue) if happened else None
-        if between and not any(_records_between(recorded, between, t, whole) for t in texts.values()):
+        if between and not any(_records_between(recorded, between, t, whole) for t in texts.values()) \
+                and not (what == "a lawsuit" and _captioned(between, [(titles or {}).get(sid, "") for sid in texts],
+                                                            whole)):
             # 'What did UMG get when it settled with Suno?': the documents record UMG settling with Udio, and Warner
             # with Suno, but no settlement between these two
             out.missing.append(f"{what} between {between[0].text} and {between[1].text}")
@@ -502,7 +511,9 @@ def _between(q: Question, cue: str) -> tuple[Mention, Mention] | None:
     and a party before it."""
     parties = _parties(q)
     for ev in re.finditer(cue, q.text, re.I):
-        after = re.match(r"(?:\W+\w+){0,3}?\W+(?:with|against)\s+(?:the\s+)?", q.text[ev.end():], re.I)
+        # ('settled its lawsuit with Suno', 'licensed its characters to Google', or straight after it: 'sued OpenAI')
+        direct = r"|\s+(?:the\s+)?(?=[A-Z])" if re.match(r"su", ev.group(0), re.I) else ""
+        after = re.match(rf"(?:\W+\w+){{0,3}}?\W+(?:with|against|to)\s+(?:the\s+)?{direct}", q.text[ev.end():], re.I)
         if not after:
             continue
         rest = q.text[ev.end() + after.end():]
@@ -533,6 +544,7 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?](?=\s)|\n\s*\n|,\s+(?:and|but|so|while|where
                            r"which|who|whom|as|since|because|then)\b|\s[\u2013\u2014]\s", re.I)
 
 
+
 def _records_between(recorded: str, parties: tuple[Mention, Mention], text: str, whole: str) -> bool:
     """Whether a text records the event with both parties close to it (within its clause, a few words either
     side): 'WMG settled with Suno' is no settlement between UMG and Suno, though the sentence goes on about UMG."""
@@ -546,6 +558,18 @@ def _records_between(recorded: str, parties: tuple[Mention, Mention], text: str,
         window = f"{before}{m.group(0)}{after[:stop]}"
         if all(_present(ts, other, window) for ts, other in ((tests[0], tests[1]), (tests[1], tests[0]))) \
                 and records(recorded, window):
+            return True
+    return False
+
+
+def _captioned(parties: tuple[Mention, Mention], captions: list[str], whole: str) -> bool:
+    """Whether a document's caption names the two parties on either side of its 'v.' ('Warner Bros. Discovery v.
+    Midjourney' is a suit between them)."""
+    tests = [_alias_tests(p, whole) for p in parties]
+    for cap in captions:
+        sides = re.split(r"\s+(?:v\.?|vs\.?)\s+", cap, maxsplit=1)
+        if len(sides) == 2 and any(all(any(t.search(side) for t in ts) for ts, side in zip(tests, order))
+                                   for order in (sides, sides[::-1])):
             return True
     return False
 

@@ -233,3 +233,23 @@ def test_an_act_nobody_is_named_for_or_a_ruling_is_not_judged_by_its_agent():
     # a compound word is no negation: 'consumer-facing' does not take back what the question says happened
     assert _missing("Why did Judge Roe restrict discovery to consumer-facing uses?", {"d": DOCKET}) == [
         "a decision by Judge Roe to restrict"]
+
+
+DEALS = ("Disney licensed its characters to OpenAI for Sora in December 2025. Nikkei and the Asahi Shimbun sued "
+         "Perplexity in Tokyo.")
+
+
+def test_a_suit_or_licence_between_two_parties_needs_both_of_them_at_it():
+    assert _missing("What did Disney get when it licensed its characters to Google?", {"d": DEALS}) == [
+        "a licence between Disney and Google"]
+    assert _missing("What did Disney get when it licensed its characters to OpenAI?", {"d": DEALS}) == []
+    assert _missing("Why did Nikkei sue OpenAI?", {"d": DEALS}) == ["a lawsuit between Nikkei and OpenAI"]
+    assert _missing("Why did Nikkei sue Perplexity?", {"d": DEALS}) == []
+
+
+def test_a_caption_records_the_suit_between_its_two_sides():
+    q = read_question("What happened to Warner Bros. Discovery's lawsuit against Midjourney?")
+    text = {"w": "The studio's complaint was consolidated into the Disney case in November 2025."}
+    assert check(q, text, {"w": "Warner Bros. Discovery v. Midjourney"}).missing == []
+    assert check(q, text, {"w": "Disney v. Midjourney"}).missing == [
+        "a lawsuit between Warner Bros. Discovery and Midjourney"]
