@@ -23,7 +23,7 @@ import numpy as np
 from . import prompts
 from .citations import INSTRUCTION, quote_in_source
 from .lexicon import is_common_word
-from .places import asked_place, mentions_place
+from .places import asked_place, is_place, mentions_place
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans, focus_terms, intents_of, provision_key
 from .text import MONTHS, content_words, sentence_spans
@@ -301,7 +301,8 @@ def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
     for m in q.mentions:
         stems = [s for t in m.tokens for s in content_words(t)]
         # no passage has the whole name ('Google v. Oracle' where only Google is indexed)
-        if m.text not in q.resolved and stems and not stats.sources_with(stems):
+        # (a place is where a case is, not what it is about: 'did Getty win anything in London?')
+        if m.text not in q.resolved and stems and not stats.sources_with(stems) and not is_place(m.tokens):
             out.append(m.text)
     return out
 

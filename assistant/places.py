@@ -23,6 +23,20 @@ PLACE_OF = {
     "indonesian": ("indonesia",), "thai": ("thailand",), "vietnamese": ("vietnam",), "philippine": ("philippines",),
     "chilean": ("chile",), "colombian": ("colombia",), "ukrainian": ("ukraine",), "saudi": ("saudi arabia",),
 }
+# Cities and regions a question may place a case in ('the Getty case in London'): places, not parties or names
+CITIES = frozenset("""london delhi beijing shanghai hangzhou guangzhou shenzhen tokyo osaka paris berlin hamburg madrid
+    rome milan amsterdam brussels luxembourg vienna dublin edinburgh toronto sydney california york delaware texas
+    massachusetts washington virginia illinois florida europe asia seoul budapest munich cologne""".split())
+# every word of a place's name or adjective
+PLACE_WORDS = frozenset(PLACE_OF) | {w for names in PLACE_OF.values() for n in names for w in n.split()} | CITIES
+
+
+def is_place(tokens) -> bool:
+    """Whether a name's (lower-case) tokens are all of places ('London', 'New York', 'Germany')."""
+    toks = [t.lower() for t in tokens]
+    return bool(toks) and all(t in PLACE_WORDS or t == "new" for t in toks) and toks != ["new"]
+
+
 # The jurisdiction codes a document's metadata may carry for a place
 CODES = {"english": ("UK", "GB"), "british": ("UK", "GB"), "scottish": ("UK", "GB"), "welsh": ("UK", "GB"),
          "american": ("US",), "european": ("EU",), "german": ("DE",), "french": ("FR",), "japanese": ("JP",),

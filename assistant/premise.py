@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
+from .places import PLACE_WORDS
 from .query import Mention, Question, court_key, court_spans
 from .text import MONTHS, content_words, sentence_spans
 
@@ -81,10 +82,7 @@ def _has_year(year: str, text: str) -> bool:
 
 
 
-_PLACES = frozenset(_PLACE_OF) | {w for names in _PLACE_OF.values() for n in names for w in n.split()} | frozenset(
-    """london delhi beijing shanghai hangzhou guangzhou shenzhen tokyo osaka paris berlin hamburg madrid rome milan
-    amsterdam brussels luxembourg vienna dublin edinburgh toronto sydney california york delaware texas massachusetts
-    washington virginia illinois florida europe asia""".split())
+_PLACES = PLACE_WORDS
 
 
 def _court_in(court: str, text: str, low: str) -> bool:

@@ -145,6 +145,9 @@ def test_refuses_a_question_about_a_name_no_document_has():
     # a known name with a place the index does not have beside it is still the known name
     assert composer._part_known("Smith v. Jones in London", ctx.stats)
     assert not composer._part_known("Israel's Ministry of Justice", ctx.stats)
+    # a city the index never names is where a case is, not a name it lacks ('the case in London')
+    q, hits, ctx, _ = _setup({"smith": CASE}, "What did the court in London decide about the photograph Smith took?")
+    assert [m.text for m in q.mentions if m.text == "London"] and composer.unknown_names(q, ctx.stats) == []
 
 
 def test_a_question_limited_to_a_place_is_answered_only_from_that_places_passages():

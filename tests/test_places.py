@@ -24,3 +24,9 @@ def test_a_passage_is_of_a_place_by_its_words_or_its_documents_jurisdiction():
 def test_an_exception_or_approach_of_a_place_limits_the_question_too():
     assert asked_place("What does Singapore's computational data analysis exception allow?") == "singaporean"
     assert asked_place("What is the UK's approach to text and data mining?") == "british"
+
+
+def test_a_citys_or_regions_name_is_a_place():
+    from assistant.places import is_place
+    assert is_place(("london",)) and is_place(("new", "york")) and is_place(("germany",))
+    assert not is_place(("getty",)) and not is_place(("new",)) and not is_place(())
