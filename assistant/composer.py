@@ -719,6 +719,11 @@ _ANAPHOR = re.compile(r"^(?:This|That|These|Those|Such|It|They|Its|Their|Accordi
                       r"The (?:same|latter|former)|Both|Neither|Instead|Nonetheless|Nevertheless|However)\b")
 _EXPLAINED_BY_NEXT = re.compile(r"^(?:That is|In other words|This means|Put (?:differently|simply)|Specifically|"
                                 r"Namely|Because|For example|For instance|First|The first|One)\b")
+# A rule's exception in the sentence after it ('... only allowed on condition that the user has given consent. This
+# shall not prevent any technical storage ... strictly necessary ...'): half of what the rule says.
+_EXCEPTION_NEXT = re.compile(r"^(?:This|That|The (?:foregoing|preceding|first) (?:\w+ )?(?:subparagraph|paragraph|"
+                             r"sentence|provision|requirement|obligation)s?|Paragraphs? \d+\w*|Point \(\w+\))\s+"
+                             r"(?:shall|does|do|will|may)\s+not\s+(?:prevent|apply|affect|preclude|prejudice|restrict)\b")
 _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
                         r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"
                         r"categories|steps|grounds|claims|questions|options|ways|parts|criteria|principles)\b|"
@@ -758,7 +763,7 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
                     if b - start > 900 or not _same_block(text, end, a):
                         break
                     end = b
-            elif _EXPLAINED_BY_NEXT.match(text[nxt[0]:nxt[1]]):
+            elif _EXPLAINED_BY_NEXT.match(text[nxt[0]:nxt[1]]) or _EXCEPTION_NEXT.match(text[nxt[0]:nxt[1]]):
                 end = nxt[1]
     if (start, end) == (cand.start, cand.end) or end - start > 1500:
         return cand

@@ -80,6 +80,20 @@ def test_a_sentence_that_leans_on_the_one_before_brings_it():
     assert "held that copying the photograph was not fair use" in ans.text  # the sentence 'This' points to
 
 
+def test_a_rule_brings_the_exception_in_the_sentence_after_it():
+    doc = ("# Storage Rules\n\n## Article 5\n\nStoring information on a user's device is only allowed on condition "
+           "that the user has given consent. This shall not prevent any storage that is strictly necessary to "
+           "provide the service the user asked for.\n\n## Article 6\n\nTraffic data must be erased when no longer "
+           "needed.\n")
+    q, hits, ctx, _ = _setup({"rules": doc}, "When may information be stored on a user's device?")
+    rule = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("Storing") and "pair" not in {
+        k for k, v in c.features.items() if v})
+    assert rule.text.endswith("has given consent.")
+    assert composer.complete(rule, hits, ctx).text.endswith("the service the user asked for.")
+    other = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("Traffic"))
+    assert composer.complete(other, hits, ctx).text == other.text  # no exception follows it
+
+
 def test_cross_references_read_as_titles_not_ids():
     docs = {"smith": CASE, "other-case": "# Other v. Case\n\n## Summary\n\nA contrasting view on lighthouse photographs.\n"}
     text = composer.prose("See also [other-case] for a contrasting view.", {"other-case": "Other v. Case"})
