@@ -246,7 +246,13 @@ SENTENCE_VECTORS = _VectorCache()
 def term_weights(text: str, idf: Callable[[str], float], related: dict[str, tuple[str, ...]] | None = None
                  ) -> dict[str, float]:
     """Content terms of a text weighted by rarity; related words join at 0.6 of their term's weight."""
-    out = {t: idf(t) for t in dict.fromkeys(content_words(text))}
+    return stem_weights(content_words(text), idf, related)
+
+
+def stem_weights(stems: Sequence[str], idf: Callable[[str], float], related: dict[str, tuple[str, ...]] | None = None
+                 ) -> dict[str, float]:
+    """term_weights of words already stemmed (stemming a stem again can change it: 'licens' -> 'licen')."""
+    out = {t: idf(t) for t in dict.fromkeys(stems)}
     for t in list(out) if related else ():
         for r in related.get(t, ()):
             out.setdefault(r, 0.6 * out[t])
@@ -288,8 +294,8 @@ def _rest_coverages(q: Question, hits: list[Hit], ctx: Context) -> list[float] |
     question has no such words ('What happened in Bartz?')."""
     name_stems = {s for m in q.mentions if m.kind not in ("quoted", "described", "provision")
                   for t in m.tokens for s in content_words(t)}
-    rest = " ".join(t for t in dict.fromkeys(content_words(q.text)) if t not in name_stems and not t.isdigit())
-    terms = term_weights(rest, ctx.stats.idf, ctx.profile.related)
+    rest = [t for t in dict.fromkeys(content_words(q.text)) if t not in name_stems and not t.isdigit()]
+    terms = stem_weights(rest, ctx.stats.idf, ctx.profile.related)
     if not terms:
         return None
     return [coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits]

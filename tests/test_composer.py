@@ -94,6 +94,16 @@ def test_a_rule_brings_the_exception_in_the_sentence_after_it():
     assert composer.complete(other, hits, ctx).text == other.text  # no exception follows it
 
 
+def test_the_questions_other_words_are_matched_as_stems_once():
+    # 'licences' -> 'licens'; stemming that again gave 'licen', which no passage has, and the question was refused
+    doc = "# Smith v. Jones\n\n## Background\n\nSmith offers three different licenses to software developers.\n"
+    q, hits, ctx, _ = _setup({"smith": doc}, "Which of Smith's licences did Jones take?",
+                             linked={"smith": 1.0})
+    assert composer._rest_coverages(q, hits, ctx) == [composer.coverage(
+        composer.stem_weights(["licens", "tak"], ctx.stats.idf, ctx.profile.related), {"licens"})]
+    assert not composer.compose(q, hits, ctx).refused
+
+
 def test_cross_references_read_as_titles_not_ids():
     docs = {"smith": CASE, "other-case": "# Other v. Case\n\n## Summary\n\nA contrasting view on lighthouse photographs.\n"}
     text = composer.prose("See also [other-case] for a contrasting view.", {"other-case": "Other v. Case"})
