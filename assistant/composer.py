@@ -438,6 +438,9 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                                      r"directive|statute|text|report)\b", q.text, re.IGNORECASE)
                         or re.search(r"\b(?:under|in|of|does)\s+(?:section|sections|§|article|art\.|recital|annex|"
                                      r"chapter|paragraph)\s*\d", q.text, re.IGNORECASE)
+                        # 'Does the Copyright Act protect ideas?', 'Under the ePrivacy Directive, when may ...'
+                        or re.search(r"\b(?i:does|do|did|under|according to)\s+(?:the\s+)?(?:[A-Z][\w\-]*\s+){1,4}"
+                                     r"(?:Act|Regulation|Directive|Code|Statute|Convention|Treaty)\b", q.text)
                         or re.search(r"\b(?:section|§|article|art\.)\s*\d+\w*(?:\s*\(\w{1,4}\))*\s+(?:say|says|said|"
                                      r"provide|provides|require|requires|state|states|list|lists|set|sets)\b", q.text,
                                      re.IGNORECASE))

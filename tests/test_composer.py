@@ -104,6 +104,16 @@ def test_the_questions_other_words_are_matched_as_stems_once():
     assert not composer.compose(q, hits, ctx).refused
 
 
+def test_a_question_about_what_an_act_provides_prefers_the_acts_own_text():
+    doc = "# Copyright Act\n\n## Section 102\n\nProtection never extends to any idea, procedure or method of operation.\n"
+    for question, primary in (("Does the Copyright Act protect ideas or methods of operation?", 1.0),
+                              ("Under the Copyright Act, are methods of operation protected?", 1.0),
+                              ("Are methods of operation protected?", 0.0)):
+        q, hits, ctx, _ = _setup({"act": doc}, question)
+        ctx.primary = {"act"}
+        assert {c.features["primary"] for c in composer.candidates(q, hits, ctx)} == {primary}, question
+
+
 def test_cross_references_read_as_titles_not_ids():
     docs = {"smith": CASE, "other-case": "# Other v. Case\n\n## Summary\n\nA contrasting view on lighthouse photographs.\n"}
     text = composer.prose("See also [other-case] for a contrasting view.", {"other-case": "Other v. Case"})
