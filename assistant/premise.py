@@ -181,8 +181,12 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         verb, forms = acted
         if not records(forms, _about_the_names(q, texts, sentences=True)):
             out.missing.append(f"a decision to {verb}")
-    period = relative_period(q.text, today or dt.date.today()) if happened else None
-    if period and not any(re.search(cue, q.text, re.I) for _w, cue, _r in EVENTS) \
+    # ('Why did the court turn down ANI's request last month?' dates the decision; what else the question says
+    # happened is read as before, since the request's own events need not have happened)
+    decision = happened or _asks_what_happened(q.text, decided=True)
+    period = relative_period(q.text, today or dt.date.today()) if decision else None
+    requested = decision and not happened  # its events are what was asked for, not what happened
+    if period and (requested or not any(re.search(cue, q.text, re.I) for _w, cue, _r in EVENTS)) \
             and re.search(rf"\b(?:{_ACTED}|{_RULING_VERBS})\b", q.text, re.I) \
             and not _records_in(rf"\b(?:{_ACTED}|{_RULING_VERBS}|{_RULING_NOUNS})\b", period[1], about):
         # 'Why did the Supreme Court hold last year ...?': no decision the documents date in 2025
@@ -242,10 +246,20 @@ _PAST_VERB = re.compile(r"\b[a-z]{3,}ed\b|\b(?:paid|won|lost|made|brought|struck
 _PRESENT = re.compile(r"\b(?:is|are|am|do|does)\b", re.I)  # 'How are fines capped?' is no past event
 
 
-def _asks_what_happened(question: str) -> bool:
-    """Whether a question speaks of its events as having happened (past or perfect, nothing modal or negated)."""
+def _asks_what_happened(question: str, decided: bool = False) -> bool:
+    """Whether a question speaks of its events as having happened (past or perfect, nothing modal or negated). With
+    `decided`, a request the question says was decided ('turn down ANI's request', 'deny the motion to dismiss')
+    counts as the decision that happened, not as a request."""
     past = bool(_PAST.search(question)) or (bool(_PAST_VERB.search(question)) and not _PRESENT.search(question))
-    return past and not _NOT_A_RECORD_BEFORE.search(question) and not _ASKS_POSSIBLE.search(question)
+    back = [m for m in _NOT_A_RECORD_BEFORE.finditer(question) if not (
+        decided and _REQUEST.fullmatch(m.group(0)) and _DECIDED.search(question[max(0, m.start() - 60):m.start()]))]
+    return past and not back and not _ASKS_POSSIBLE.search(question)
+
+
+_REQUEST = re.compile(r"(?:seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
+                      r"mov(?:e|es|ed|ing) (?:for|to)|prayer for|pray(?:s|ed)? for|call(?:s|ed)? for)", re.I)
+_DECIDED = re.compile(r"\b(?:grant\w*|den(?:y|ied|ies)|refus\w*|reject\w*|turn(?:ed|s)?\s+down|dismiss\w*|approv\w*|"
+                      r"allow\w*|accept\w*|decline\w*|rule[sd]? on)\b[^?.]*$", re.I)
 
 
 def records(recorded: str, text: str) -> bool:

@@ -253,3 +253,16 @@ def test_a_caption_records_the_suit_between_its_two_sides():
     assert check(q, text, {"w": "Warner Bros. Discovery v. Midjourney"}).missing == []
     assert check(q, text, {"w": "Disney v. Midjourney"}).missing == [
         "a lawsuit between Warner Bros. Discovery and Midjourney"]
+
+
+def test_a_request_the_question_says_was_decided_dates_the_decision():
+    text = {"d": "On 10 March 2026 the court turned down the agency's request for an interim injunction."}
+
+    def missing(question, today):
+        return check(read_question(question), text, today=dt.date(*today)).missing
+
+    asked = "Why did the court turn down the agency's request for an interim injunction last month?"
+    assert missing(asked, (2026, 12, 2)) == ["a decision in November 2026"]
+    assert missing(asked, (2026, 4, 2)) == []
+    # what was only asked for need not have happened, so nothing is dated
+    assert missing("What did the agency request last month?", (2026, 12, 2)) == []
