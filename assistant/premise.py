@@ -401,12 +401,13 @@ _ACTED = (r"(?:cancel|revok|annul|invalidat|refus|turn(?:ed|s)? down|register|ap
 def _asked_action(question: str) -> tuple[str, str] | None:
     """(verb, the forms a document would record it with) for 'Why did the court exclude ...', or None."""
     m = re.search(r"\b(?:why|how|when|what|on what basis|on what grounds)\b[^?]*?\bdid\s+(?:the\s+)?(?:\w+\s+){0,2}?"
-                  r"(?:court|judge|jury|tribunal|panel|commission|authority|regulator|office)\s+(\w+)\b", question, re.I)
+                  r"(?:court|judge|jury|tribunal|panel|commission|authority|regulator|office)"
+                  r"(?:\s+(?-i:[A-Z])[\w'\u2019\-]+){0,3}\s+(\w+)\b", question, re.I)  # ('did Judge Freeman bar')
     if not m or m.group(1).lower() not in _ACTIONS:
         return None
     verb = m.group(1).lower()
     base = verb[:-1] if verb.endswith("e") else verb
-    return verb, rf"\b{re.escape(base)}(?:e|es|ed|ing|al|ion|s)?\b"
+    return verb, rf"{_verb_forms(verb)}|\b{re.escape(base)}(?:al|ion)\b"  # ('barred', 'dismissal', 'exclusion')
 
 
 _SEASONS = {"spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11), "fall": (9, 10, 11),

@@ -266,3 +266,11 @@ def test_a_request_the_question_says_was_decided_dates_the_decision():
     assert missing(asked, (2026, 4, 2)) == []
     # what was only asked for need not have happened, so nothing is dated
     assert missing("What did the agency request last month?", (2026, 12, 2)) == []
+
+
+def test_a_decision_the_question_says_a_named_judge_made_must_be_recorded():
+    denied = {"d": "Cisco moves to exclude the opinions of Dr. Goodrich. The Court DENIES Cisco's motion."}
+    barred = {"d": "Judge Roe barred Dr. Goodrich from testifying about the source code."}
+    question = "Why did Judge Roe bar Dr. Goodrich from giving his opinions at trial?"
+    assert _missing(question, denied) == ["a decision to bar"]
+    assert _missing(question, barred) == []  # 'barred': the verb's doubled consonant
