@@ -191,13 +191,15 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
     out: list[Hit] = []
     terms = composer.defined_terms(asked) if "define" in asked.intents else []
     provisions = [m.tokens[0] for m in asked.mentions if m.kind == "provision"]
-    if provisions:
+    if provisions or terms:
         # 'under section 504' without naming the code, or naming a summary of it: the provision is also looked up
-        # in the documents the search found (a code's notes on a section rank above the section itself)
+        # in the documents the search found (a code's notes on a section rank above the section itself); so is
+        # the definition of a term ('What is the "sweat of the brow" doctrine?', in the opinion that explains it)
         found_docs = [s for s in dict.fromkeys(h.chunk.source_id for h in hits) if s not in about][:3]
         if filters and filters.get("source_id"):
             found_docs = [sid for sid in found_docs if sid in filters["source_id"]]
         about = about + found_docs
+    if provisions:
         # and in the texts themselves a user added (a code, an act, an order) that have that provision: 'What
         # does 17 U.S.C. section 107 say?' is answered from Title 17's own section 107 over a summary of it
         texts = _texts_with(retriever, asked, provisions, [s for s in sorted(primary) if not filters

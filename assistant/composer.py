@@ -578,14 +578,21 @@ def definition_in(text: str, term: str) -> int | None:
     """Where a text defines a term ("'illegal content' means ...", 'the term "compilation" is'), or None."""
     t = re.escape(term).replace("\\ ", "\\s+")
     m = re.search(rf"[\"'\u2018\u201c]{t}[\"'\u2019\u201d],?\s+(?:means|shall mean|refers to|is defined as|includes|"
-                  rf"has the meaning)\b|\bthe term\s+[\"'\u2018\u201c]{t}[\"'\u2019\u201d]", text, re.IGNORECASE)
+                  rf"has the meaning)\b|\bthe term\s+[\"'\u2018\u201c]{t}[\"'\u2019\u201d]|{_known_as(t)}", text, re.IGNORECASE)
     return m.start() if m else None
+
+
+def _known_as(term_rx: str) -> str:
+    """A sentence that names a notion and then explains it: 'Known alternatively as "sweat of the brow" or
+    "industrious collection," the underlying notion was that ...'."""
+    return (rf"\b(?:known|referred to|described|called|termed|dubbed)(?:\s+(?:alternatively|also|variously|commonly|"
+            rf"generally|often))?\s+(?:as\s+)?[\"'\u2018\u201c]{term_rx}[\"'\u2019\u201d]")
 
 
 def _defines(sentence: str, phrases: list[str]) -> bool:
     low = sentence.lower().replace("\u2018", "'").replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"')
     return any(re.search(rf"['\"]?{re.escape(p)}['\"]?,?\s+(?:means|refers to|is defined as|shall mean|includes)\b", low)
-               for p in phrases)
+               or re.search(_known_as(re.escape(p).replace("\\ ", "\\s+")), low) for p in phrases)
 
 
 def _cheap_score(c: Candidate, w: Weights) -> float:

@@ -42,7 +42,11 @@ INTENTS: dict[str, re.Pattern] = {
                          r"result|holding|position|deadline|date|amount|reason|latest|point|basis)\b)"
                          r"(?:(?!\b(?:of|in|for|with|about|between|on|to|by|from|after|before)\b)[\w\-'’.]+\s*){1,4}"
                          r"[\"'\u201d]?\s*\??\s*$|\bdefin\w*\b|\bmeaning of\b|\bwhat (?:does|do) .{2,60} mean\b|"
-                         r"\bwhat is meant by\b|\bstand for\b", re.I),
+                         r"\bwhat is meant by\b|\bstand for\b|"
+                         # 'What is the "sweat of the brow" doctrine the Court rejected?'
+                         r"\bwhat (?:is|are|was|were) (?:an? |the )?[\"'\u201c\u2018][^\"'\u201d\u2019]{2,50}[\"'\u201d\u2019]\s+"
+                         r"(?:doctrine|test|rule|principle|standard|theory|exception|defen[cs]e|approach|requirement)s?\b",
+                         re.I),
     "why": re.compile(r"\bwhy\b|\bwhat (?:caused|prompted|triggered|led to|drove|motivated)\b|\breasons?\b|"
                       r"\bcauses?\b|\bon what (?:basis|grounds)\b|\bwhat (?:basis|grounds)\b|\bhow come\b|"
                       r"\bbecause\b|\bjustif\w*\b|\brationale\b", re.I),

@@ -228,3 +228,10 @@ def test_a_pair_that_ends_on_a_lists_first_point_brings_the_other_points():
     assert done.text.startswith("Fair dealing") or done.text.startswith("In deciding")
     assert done.text.rstrip().endswith("(4) the effect on the market.") and "§8" not in done.text
     assert quote_in_source(done.text, texts["code"], done.start, done.end)
+
+
+def test_a_sentence_that_names_a_notion_and_explains_it_defines_it():
+    s = "Known alternatively as \u201csweat of the brow\u201d or \u201cindustrious collection,\u201d the notion was that ..."
+    assert composer._defines(s, ["sweat of the brow"])
+    assert composer.definition_in("Intro. " + s, "sweat of the brow") == len("Intro. ")
+    assert not composer._defines("The \u201csweat of the brow\u201d doctrine had numerous flaws.", ["sweat of the brow"])

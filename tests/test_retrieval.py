@@ -134,3 +134,26 @@ def test_a_named_provision_is_answered_from_a_users_copy_of_the_code_over_a_summ
     q = "What factors do courts consider for fair use?"
     asked, hits, ctx = fake_assistant.prepare(q, fake_assistant.retrieval_query(q, []))
     assert ctx.linked.get("title-17", 0) < max(ctx.linked.values(), default=1)
+
+
+def test_a_term_asked_about_is_looked_up_where_a_document_explains_it(fake_assistant, tmp_path):
+    """'What is the "sweat of the brow" doctrine?': the opinion names the doctrine in many passages and explains it
+    in one ('Known alternatively as ...'), which the question's words do not single out; that one is looked up
+    in the documents the search found, though the question names none of them."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    parts = ["---\nid: opinion\ntitle: Smith v. Jones - Opinion of the Court\ntype: opinion\n---\n\n# Opinion\n"]
+    for n in range(1, 40):  # the term in a few passages, named three times each; the rest are about other things
+        parts.append(f"\n## Part {n}\n\nThe sweat of the brow doctrine came up again in part {n}. Courts that used the "
+                     f"sweat of the brow doctrine erred, and the sweat of the brow doctrine is rejected here.\n"
+                     if n % 5 == 0 else f"\n## Part {n}\n\nPart {n} turns to the telephone directory's white pages "
+                     f"and the listings number {n} that the publisher compiled by hand.\n")
+    parts[6] = ("\n## Part 6\n\nMaking matters worse, these courts developed a new theory. Known alternatively as "
+                "\u201csweat of the brow\u201d or \u201cindustrious collection,\u201d the underlying notion was that "
+                "copyright was a reward for the hard work of compiling facts.\n")
+    (docs / "opinion.md").write_text("".join(parts), encoding="utf-8")
+    fake_assistant.ingest([docs])
+    q = 'What is the "sweat of the brow" doctrine the Court rejected?'
+    asked, hits, ctx = fake_assistant.prepare(q, fake_assistant.retrieval_query(q, []))
+    assert "define" in asked.intents
+    assert any("Known alternatively" in h.chunk.text for h in hits)
