@@ -519,7 +519,7 @@ def quotable(c: Chunk, document_text: Callable[[str], str], profile: Profile = A
         if len(sent.split()) < 4 or sent.strip() == c.title.strip() or _not_prose(sent):
             continue  # a title or caption line answers nothing
         pair = None
-        if j + 1 < len(sents) and pairs:
+        if j + 1 < len(sents) and pairs and not _cite_only(sent):  # (a citation sets no scene for what follows)
             s2, e2, nxt = sents[j + 1]
             gap = c.text[e - c.start:s2 - c.start] if s2 <= c.end else " "
             if e2 - s <= 700 and re.fullmatch(r"[\s\-*\u2022]*", gap) and not re.search(r"\n\s*\n\s*\n", gap) \
@@ -527,6 +527,19 @@ def quotable(c: Chunk, document_text: Callable[[str], str], profile: Profile = A
                 text = c.text[s - c.start:e2 - c.start] if e2 <= c.end else document_text(c.source_id)[s:e2]
                 pair = (s, e2, text)
         yield (s, e, sent), pair
+
+
+# A sentence that is only a citation ('See Patterson & Joyce 776.', 'Id., at 5.'): it adds nothing to a pair.
+_CITE_ONLY = re.compile(r"^\s*(?:See(?:,? e\.\s?g\.,?| also| generally)?|Id\.|Ibid\.?|Cf\.|Accord,?|But see|E\.\s?g\.,?)"
+                        r"(?=[\s,]|$)")
+_RECORD_CITE = re.compile(r"(?:\bat\s+\d+(?:\s*[-\u2013]\s*\d+)?|\bECF\s+(?:No\.\s*)?\d+(?:[-\u2013]\d+)?|\u00b6+\s*\d+)"
+                          r"[\s,.;)]*$")
+
+
+def _cite_only(sent: str) -> bool:
+    """'See Patterson & Joyce 776.', 'Id. at 30.', 'Valerdi Report at 1, ECF 426-6.': a citation, no statement."""
+    n = len(sent.split())
+    return (n <= 13 and bool(_CITE_ONLY.match(sent))) or (n <= 10 and bool(_RECORD_CITE.search(sent)))
 
 
 def quotable_texts(c: Chunk, document_text: Callable[[str], str], profile: Profile = ACTIVE) -> list[str]:

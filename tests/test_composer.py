@@ -235,3 +235,14 @@ def test_a_sentence_that_names_a_notion_and_explains_it_defines_it():
     assert composer._defines(s, ["sweat of the brow"])
     assert composer.definition_in("Intro. " + s, "sweat of the brow") == len("Intro. ")
     assert not composer._defines("The \u201csweat of the brow\u201d doctrine had numerous flaws.", ["sweat of the brow"])
+
+
+def test_a_citation_on_its_own_sets_no_scene_for_a_pair():
+    doc = ("# Opinion\n\n## Compilations\n\nFacts are never original. See Patterson & Joyce 776. This means that the "
+           "copyright in a compilation is thin. A later compiler remains free to use the facts. Id. at 30.\n")
+    q, hits, ctx, texts = _setup({"op": doc}, "Why is the copyright in a compilation thin?")
+    pairs = [c.text for c in composer.candidates(q, hits, ctx) if c.features.get("pair")]
+    assert not any(p.startswith("See Patterson") for p in pairs)  # no pair led by the bare citation
+    assert any(p.startswith("This means") and p.endswith("use the facts.") for p in pairs)
+    assert any(p.startswith("A later compiler") and p.endswith("Id. at 30.") for p in pairs)  # one may close it
+    assert composer._cite_only("Valerdi Report at 1, ECF 426-6.") and not composer._cite_only("Seeing this, it ruled.")
