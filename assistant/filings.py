@@ -212,7 +212,9 @@ _V_END = re.compile(r"\s(?:v\.|vs\.)\s*$")
 _DOCKET = re.compile(r"\b(?:Case|Civil Action|Civil|Criminal|Docket|Cause)?\s*No[s]?\.?:?\s*"
                      r"((?:MDL\s+|[A-Z]{1,2}\s?)?\d[\w:.\-\u2013]{2,}(?:\s?(?-i:[A-Z]{2,4})\b(?:\s*\([A-Za-z]+\))?)?)",
                      re.I)  # ('No. 1 TO' in 'MOTION IN LIMINE NO. 1 TO' is no docket)
-_DOC_TITLE = re.compile(r"^\s*(?:\[?PROPOSED\]?\s+)?(?:ORDER|OPINION|MEMORANDUM|JUDGMENT|FINAL JUDGMENT|"
+_CASE_NO = re.compile(r"\b(?:case|civil action|docket)\s+nos?\b|\bno\.\s*\d", re.I)
+_DOC_TITLE = re.compile(r"^\s*(?:(?:\[?PROPOSED\]?|REDACTED|AMENDED|CORRECTED|SEALED|PUBLIC|REVISED|SUPPLEMENTAL)\s+)*"
+                        r"(?:ORDER|OPINION|MEMORANDUM|JUDGMENT|FINAL JUDGMENT|"
                         r"FINDINGS OF FACT|REPORT AND RECOMMENDATION|STIPULATED|STIPULATION|MOTION|"
                         r"NOTICE|COMPLAINT|AMENDED COMPLAINT|DECISION|RULING|SUGGESTION|CLASS ACTION COMPLAINT)\b")
 _JUDGE_ROLE = re.compile(r"(?:United States|U\.S\.|Chief|Senior)?\s*(?:District|Circuit|Magistrate|Bankruptcy)"
@@ -237,9 +239,10 @@ _SHORT_WORDS = {"inc", "co", "llc", "ltd", "dba", "al", "use", "not", "all", "an
                 "has", "are", "was", "his", "her", "who", "but", "nor", "yet", "may", "due", "own", "see", "re"}
 
 
-def _smart_title(text: str) -> str:
+def _smart_title(text: str, person: bool = False) -> str:
     """All-caps words in title case, short acronyms kept: 'CONSUMERINFO.COM, INC. dba EXPERIAN' ->
-    'Consumerinfo.com, Inc. dba Experian', 'IN RE: BARD IVC' -> 'In re: Bard IVC'."""
+    'Consumerinfo.com, Inc. dba Experian', 'IN RE: BARD IVC' -> 'In re: Bard IVC', "TESSERA'S" -> "Tessera's". A
+    person's name keeps its initials: 'JAMES V. SELNA' -> 'James V. Selna', not the 'v.' of a caption."""
     words = []
     for w in text.split():
         letters = re.sub(r"[^A-Za-z]", "", w)
@@ -247,12 +250,16 @@ def _smart_title(text: str) -> str:
             words.append(w)
             continue
         low = w.lower()
-        if low in _KEEP_LOWER:
+        if person and re.fullmatch(r"[A-Z]\.", w):
+            words.append(w)
+        elif low in _KEEP_LOWER:
             words.append(low if words else low.capitalize())
         elif len(letters) <= 3 and low.strip(".,:;") not in _SHORT_WORDS:
             words.append(w)  # initials and short acronyms: 'C.', 'IVC', 'MDL', 'NOS'
         else:
-            words.append(re.sub(r"(^|[\-/(\u2019'])([a-z])", lambda m: m.group(1) + m.group(2).upper(), low))
+            # ("O'CONNOR" -> "O'Connor", but a possessive's 's' stays small)
+            words.append(re.sub(r"(^|[\-/(]|[\u2019'](?=[a-z]{2}))([a-z])", lambda m: m.group(1) + m.group(2).upper(),
+                                low))
     return " ".join(words)
 
 
@@ -315,6 +322,8 @@ def read_caption(first_pages: str) -> Caption:
         if first_after:
             after.append(first_after)
         for l in head[v_at + 1:v_at + 8]:
+            if not l.strip() and not after:
+                continue  # ('v.' on a line of its own, then a blank line, then the party)
             if _ROLE.search(l) or not l.strip():
                 if _ROLE.search(l):
                     after.append(_ROLE.split(l)[0])
@@ -355,17 +364,30 @@ def read_caption(first_pages: str) -> Caption:
                 if not s or not _mostly_caps(s) or len(s) > 90 or _DOCKET.fullmatch(s) or "@" in nxt:
                     break
                 parts.append(s)
-            doc = " ".join(parts)
+            doc = re.sub(r"\s*\[Re:?[^\]]*\]\s*$", "", " ".join(parts), flags=re.I)  # ('[Re: ECF 318, 378]')
             if len(doc) > 160:
                 doc = doc[:160].rsplit(" ", 1)[0] + " ..."
             cap.document = _smart_title(doc)
             break
+    if not cap.document:
+        # a title set in ordinary case just under the case number ('Amended / Memorandum of Findings of Fact and
+        # Conclusions of Law')
+        at = next((i for i, l in reversed(list(enumerate(head[:40]))) if _CASE_NO.search(l)), None)
+        for i in range(at + 1, min(len(head), at + 6)) if at is not None else ():
+            s = head[i].strip()
+            prefix = head[i - 1].strip() if re.fullmatch(r"(?i:amended|corrected|revised|redacted|supplemental)", head[i - 1].strip()) else ""
+            if 10 <= len(s) <= 120 and re.match(_DOC_TITLE.pattern, s.upper()) and not _DOCKET.search(s):
+                cap.document = _smart_title(f"{prefix} {s}".strip())
+                break
     m = _DOCKET.search("\n".join(head))
     if m:
         cap.docket = m.group(1).strip()
     text = first_pages
     if re.search(r"delivered the opinion|^\s*OPINION\b", text, re.M | re.I) or "opinion" in cap.document.lower():
         cap.kind = "opinion"
+    elif re.match(r"(?:(?:redacted|amended|corrected|sealed|public|revised|\[?proposed\]?)\s+)*order\b", cap.document,
+                  re.I):
+        cap.kind = "order"  # ('Order Granting ... Motion for Partial Summary Judgment' is an order)
     elif re.search(r"\bjudgment\b", cap.document, re.I):
         cap.kind = "judgment"
     elif re.search(r"\border\b", cap.document, re.I) or re.search(r"IT IS (?:SO |HEREBY )?ORDERED", text):
@@ -410,13 +432,13 @@ def read_judge(last_pages: str, first_pages: str) -> str:
             for prev in reversed(lines[max(0, i - 3):i]):
                 name = re.sub(r"^(?:/s/|s/|Hon\.|Honorable|HON\.)\s*", "", prev).strip(" _,")
                 if _NAMEISH.match(name) and len(name.split()) >= 2:
-                    return _smart_title(name)
+                    return _smart_title(name, person=True)
             m = re.match(r"^(?:/s/\s*)?([A-Z][A-Za-z.'’\- ]{3,50}?),?\s+(?:United States|U\.S\.|Chief|Senior)?\s*"
                          r"(?:District|Circuit|Magistrate)\s+Judge", l)
             if m:
-                return _smart_title(m.group(1).strip())
+                return _smart_title(m.group(1).strip(), person=True)
     m = re.search(r"\b((?:Chief\s+)?Justice\s+[A-Z][\w'’]+)\s+delivered the opinion", first_pages)
     if m:
         return m.group(1)
     m = re.search(r"\bHon(?:\.|orable)\s+([A-Z][\w.'’\- ]{3,40})$", first_pages, re.M)
-    return _smart_title(m.group(1).strip()) if m else ""
+    return _smart_title(m.group(1).strip(), person=True) if m else ""

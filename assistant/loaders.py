@@ -558,7 +558,10 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     meta: dict[str, Any] = {"n_pages": len(texts)}
     judge = read_judge("\n\n".join(cleaned[-2:]), head) if cap.kind else ""
     docket = stamps[0].docket if stamps else cap.docket
-    date = cap.date or (stamps[0].filed if stamps else "") or (signed_date(text[-3000:]) if cap.kind else "")
+    # an order or opinion is dated by its signature ('Dated: May 22, 2020') over the day the clerk's stamp says it
+    # was filed (a redacted copy may be filed weeks later); the filed day is kept as 'filed'
+    signed = signed_date(text[-3000:]) if cap.kind in ("order", "opinion", "judgment") else ""
+    date = cap.date or signed or (stamps[0].filed if stamps else "") or (signed_date(text[-3000:]) if cap.kind else "")
     for key, value in (("court", cap.court), ("docket", docket), ("judge", judge), ("parties_caption", cap.parties),
                        ("document", cap.document), ("filed", stamps[0].filed if stamps else "")):
         if value:

@@ -217,3 +217,24 @@ def test_an_official_journal_text_is_titled_by_the_acts_heading_not_the_masthead
     assert doc.title == ("REGULATION (EU) 2024/1689 OF THE EUROPEAN PARLIAMENT AND OF THE COUNCIL "
                          "(Artificial Intelligence Act)")
     assert doc.doc_type == "legislation" and doc.jurisdiction == "EU"
+
+
+def test_a_caption_with_v_on_its_own_line_then_a_blank_line_and_a_redacted_order_title():
+    # (the court's name also runs down every page's margin, so cleaning drops it from the caption)
+    head = ("SAN JOSE DIVISION\n\nTESSERA, INC.,\nPlaintiff,\nv.\n\nTOSHIBA CORPORATION,\nDefendant.\n\n"
+            "Case No.  15-cv-02543-BLF\n\nREDACTED ORDER (1) GRANTING\nTESSERA\u2019S MOTION FOR PARTIAL\n"
+            "SUMMARY JUDGMENT\n[Re: ECF 318, 378, 380]\n\nPlaintiff Tessera, Inc. and Defendant Toshiba ...\n")
+    cap = read_caption(head)
+    assert cap.parties == "Tessera, Inc v. Toshiba Corporation"
+    assert cap.document == "Redacted Order (1) Granting Tessera\u2019s Motion for Partial Summary Judgment"
+    assert cap.kind == "order"  # an order on a summary-judgment motion, not a judgment
+
+
+def test_a_document_title_in_ordinary_case_under_the_case_number():
+    head = ("UNITED STATES DISTRICT COURT\nCENTRAL DISTRICT OF CALIFORNIA\nTCL COMMUNICATION\nTECHNOLOGY HOLDINGS, "
+            "LTD.,\net al.,\nPlaintiffs/Counterclaim-Defendants,\nv.\nTELEFONAKTIEBOLAGET LM\nERICSSON, et al.,\n"
+            "Defendants/Counterclaim-Plaintiffs.\nCASE NO: SACV 14-341 JVS(DFMx)\nAmended\n"
+            "Memorandum of Findings of Fact and Conclusions of Law\n")
+    cap = read_caption(head)
+    assert cap.document == "Amended Memorandum of Findings of Fact and Conclusions of Law"
+    assert read_judge("IT IS SO ORDERED.\nJAMES V. SELNA\nUNITED STATES DISTRICT JUDGE\n", head) == "James V. Selna"
