@@ -753,6 +753,8 @@ _EXPLAINED_BY_NEXT = re.compile(r"^(?:That is|In other words|This means|Put (?:d
 _EXCEPTION_NEXT = re.compile(r"^(?:This|That|The (?:foregoing|preceding|first) (?:\w+ )?(?:subparagraph|paragraph|"
                              r"sentence|provision|requirement|obligation)s?|Paragraphs? \d+\w*|Point \(\w+\))\s+"
                              r"(?:shall|does|do|will|may)\s+not\s+(?:prevent|apply|affect|preclude|prejudice|restrict)\b")
+_EXCEPTION_PARAGRAPH = re.compile(r"^(?:\d+\.\s+|\(\d+\)\s+)?(?:Paragraphs?|Subparagraphs?|Points?)\s+(?:\d+|\([a-z0-9]+\))"
+                                  r"(?:\s*(?:,|and|or)\s*(?:\d+|\([a-z0-9]+\)))*\s+(?:shall|does|do|will)\s+not\s+apply\b")
 _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
                         r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"
                         r"categories|steps|grounds|claims|questions|options|ways|parts|criteria|principles)\b|"
@@ -786,7 +788,12 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
         if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(text, spans[idx - 1][1], start):
             start = spans[idx - 1][0]
         nxt = spans[idx + 1] if idx + 1 < len(spans) else None
-        if nxt and _same_block(text, end, nxt[0]):
+        after = spans[last + 1] if last + 1 < len(spans) else None
+        if after and _EXCEPTION_PARAGRAPH.match(text[after[0]:after[1]]) and not re.search(r"\n\s*#", text[end:after[0]]):
+            # the rule's exceptions in the next paragraph of the same article ('1. The data subject shall have the
+            # right not to be subject to ... 2. Paragraph 1 shall not apply if the decision:' and its points)
+            end = _list_end(text, spans, last + 1) if text[after[0]:after[1]].rstrip().endswith(":") else after[1]
+        elif nxt and _same_block(text, end, nxt[0]):
             if _ANNOUNCES.search(cand.text):
                 for a, b in spans[idx + 1:idx + 4]:
                     if b - start > 900 or not _same_block(text, end, a):
@@ -809,10 +816,18 @@ def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
     the sentences that continue a point, up to about 1,200 characters."""
     start, end = spans[idx]
     in_point = False
+    style = ""
     for a, b in spans[idx + 1:]:
         line_start = text.rfind("\n", 0, a) + 1
         starts_point = line_start <= a and not text[line_start:a].strip(" \t-*+\u2022\u20140123456789.)") and bool(
             _POINT_START.match(text[line_start:b]))
+        if starts_point:
+            # the points of one list share a style: '(a)', '(b)' ..., then '3. The controller shall ...' is the next
+            # numbered paragraph, not a point
+            kind = _point_style(text[line_start:b])
+            if style and kind != style:
+                break
+            style = kind
         gap = text[end:a]
         if re.search(r"\n\s*#", gap) or re.sub(r"[\s\-*+\u2022\u2014\u20130-9.)]", "", gap):
             break  # a heading or other text in between: the list is over
@@ -823,6 +838,14 @@ def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
         in_point = True
         end = b
     return end
+
+
+def _point_style(line: str) -> str:
+    """'number' ('1.', '2)'), 'bullet' ('-', '\u2022') or 'letter' ('(a)', 'iv)', '(1)')."""
+    head = line.lstrip()
+    if re.match(r"\d{1,3}[.)]", head):
+        return "number"
+    return "bullet" if re.match(r"[-*+\u2022\u2014\u2013]", head) else "letter"
 
 
 def _overlaps(a: Candidate, b: Candidate, hits: list[Hit]) -> bool:

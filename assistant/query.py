@@ -68,12 +68,19 @@ INTENTS: dict[str, re.Pattern] = {
 _DOMINATES = {"judge": ("who", "decide"), "define": ("law",), "docket": ("court",), "count": ("amount",)}
 
 
+_STARTS_TO_APPLY = re.compile(r"\b(?:start|starts|begin|begins|come|comes)\s+(?:to\s+)?(?:apply|into (?:force|effect))\b|"
+                              r"\bapply from\b|\b(?:enter|enters)\s+into\s+(?:force|application)\b|\btakes?\s+effect\b|"
+                              r"\bapplicable from\b", re.I)
+
+
 def intents_of(question: str) -> set[str]:
     """The kinds of answer a question asks for, e.g. {'when'} for 'When was the suit filed?'."""
     found = {name for name, rx in INTENTS.items() if rx.search(question)}
     for strong, weak in _DOMINATES.items():
         if strong in found:
             found -= set(weak)
+    if "condition" in found and _STARTS_TO_APPLY.search(question):
+        found.discard("condition")  # 'When does the Regulation start to apply?' asks for a date
     if "condition" in found:
         found.discard("when")
     if "why" in found:

@@ -246,3 +246,27 @@ def test_a_citation_on_its_own_sets_no_scene_for_a_pair():
     assert any(p.startswith("This means") and p.endswith("use the facts.") for p in pairs)
     assert any(p.startswith("A later compiler") and p.endswith("Id. at 30.") for p in pairs)  # one may close it
     assert composer._cite_only("Valerdi Report at 1, ECF 426-6.") and not composer._cite_only("Seeing this, it ruled.")
+
+
+def test_a_rule_brings_the_exceptions_in_the_next_paragraph_of_its_article():
+    doc = ("# Regulation\n\n## Article 22 \u2014 Automated decisions\n\n1. The data subject shall have the right not to be "
+           "subject to a decision based solely on automated processing.\n\n2. Paragraph 1 shall not apply if the "
+           "decision:\n\n(a) is necessary for a contract;\n\n(b) is authorised by Union law; or\n\n(c) is based on "
+           "explicit consent.\n\n3. The controller shall implement suitable measures.\n\n## Article 23 \u2014 "
+           "Restrictions\n\n1. Paragraph 1 shall not apply to restrictions.\n")
+    q, hits, ctx, _ = _setup({"reg": doc}, "When is a decision based solely on automated processing allowed?")
+    rule = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The data subject")
+                and not c.features.get("pair"))
+    got = composer.complete(rule, hits, ctx).text
+    assert "Paragraph 1 shall not apply" in got and got.rstrip().endswith("explicit consent.")
+    assert "suitable measures" not in got  # the points end the exception
+    last = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The controller"))
+    assert composer.complete(last, hits, ctx).text == last.text  # a heading between: another article's paragraph
+
+
+def test_when_a_law_starts_to_apply_asks_for_a_date_not_a_condition():
+    from assistant.query import intents_of
+    assert "when" in intents_of("When does Regulation (EU) 2024/903 start to apply?")
+    assert "when" in intents_of("When does the AI Act take effect?")
+    assert intents_of("When does Article 30-4 not apply?") >= {"condition"}
+    assert "when" not in intents_of("When does Article 30-4 not apply?")
