@@ -785,7 +785,8 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
             and text[spans[last - 1][0]:spans[last - 1][1]].rstrip().endswith((":", "\u2014", "--")):
         end = _list_end(text, spans, last)  # a pair that ends on the first point of a list: the rest of its points
     else:
-        if _ANAPHOR.match(cand.text) and idx > 0 and _same_block(text, spans[idx - 1][1], start):
+        if _ANAPHOR.match(cand.text) and idx > 0 and (_same_block(text, spans[idx - 1][1], start) or _last_paragraph(
+                text, spans[idx - 1], start)):
             start = spans[idx - 1][0]
         nxt = spans[idx + 1] if idx + 1 < len(spans) else None
         after = spans[last + 1] if last + 1 < len(spans) else None
@@ -850,6 +851,15 @@ def _point_style(line: str) -> str:
 
 def _overlaps(a: Candidate, b: Candidate, hits: list[Hit]) -> bool:
     return hits[a.hit].chunk.source_id == hits[b.hit].chunk.source_id and a.start < b.end and b.start < a.end
+
+
+def _last_paragraph(text: str, prev: tuple[int, int], start: int) -> bool:
+    """Whether the sentence before `start` is a short paragraph of its own just above it, with no heading between
+    ('It shall apply from 12 July 2024.' above 'However, Article 3(1) ... shall apply from 12 January 2025.')."""
+    gap = text[prev[1]:start]
+    lead_in = text[text.rfind("\n", 0, prev[0]) + 1:prev[0]]
+    return gap.count("\n") <= 3 and not re.search(r"\n\s*#", gap) and re.fullmatch(r"[\s\d.()]*", lead_in) is not None \
+        and len(text[prev[0]:prev[1]].split()) <= 40 and bool(re.search(r"[.;:]\s*$", text[prev[0]:prev[1]]))
 
 
 def _same_block(text: str, a: int, b: int) -> bool:

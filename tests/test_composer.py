@@ -270,3 +270,16 @@ def test_when_a_law_starts_to_apply_asks_for_a_date_not_a_condition():
     assert "when" in intents_of("When does the AI Act take effect?")
     assert intents_of("When does Article 30-4 not apply?") >= {"condition"}
     assert "when" not in intents_of("When does Article 30-4 not apply?")
+
+
+def test_a_paragraph_opening_with_however_brings_the_short_paragraph_above_it():
+    doc = ("# Regulation\n\n## Article 23 \u2014 Entry into force\n\nThis Regulation shall enter into force on the "
+           "twentieth day following its publication.\n\nIt shall apply from 12 July 2024.\n\nHowever, Article 3 and "
+           "Article 17 shall apply from 12 January 2025.\n\n## Article 24 \u2014 Other\n\nHowever, nothing else "
+           "applies.\n")
+    q, hits, ctx, _ = _setup({"reg": doc}, "When does the Regulation start to apply?")
+    cands = composer.candidates(q, hits, ctx)
+    however = next(c for c in cands if c.text.startswith("However, Article 3") and not c.features.get("pair"))
+    assert composer.complete(however, hits, ctx).text.startswith("It shall apply from 12 July 2024.")
+    other = next(c for c in cands if c.text.startswith("However, nothing"))
+    assert composer.complete(other, hits, ctx).text == other.text  # a heading above it: nothing to lean on
