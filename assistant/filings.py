@@ -189,6 +189,31 @@ def clean_pages(raw: list[str]) -> tuple[list[str], list[Stamp]]:
     return out, stamps
 
 
+# A footnote at a page's foot: a blank line, then its number and its text ('1 Although not subject to ...').
+_FOOTNOTE_START = re.compile(r"\n\n(?=\d{1,3}\s+[A-Z\u201c\"(])")
+_SENTENCE_END = re.compile(r"[.!?:;\"\u201d)\]]\s*$")
+
+
+def move_split_footnotes(pages: list[str]) -> list[str]:
+    """Pages whose body breaks off mid-sentence above a footnote ('... to the extent that any of these terms' /
+    '1 Although not subject to ...' / next page: 'appear on the face of ...') with the footnote moved below the
+    end of that sentence's paragraph on the next page, so the sentence reads whole. The footnote stays text."""
+    out = list(pages)
+    for i in range(len(out) - 1):
+        page = out[i]
+        cut = next((m.start() for m in _FOOTNOTE_START.finditer(page)
+                    if not _SENTENCE_END.search(page[:m.start()]) and len(page[:m.start()].strip()) > 40), None)
+        if cut is None or not out[i + 1]:
+            continue
+        body, notes = page[:cut].rstrip(), page[cut:].strip()
+        nxt = out[i + 1]
+        end = nxt.find("\n\n")
+        end = len(nxt) if end < 0 else end
+        out[i] = body
+        out[i + 1] = f"{nxt[:end]}\n\n{notes}{nxt[end:]}"
+    return out
+
+
 _LINE_HYPHEN = re.compile(r"([a-z]{2,})\s?-[ \t]*\n[ \t]*([a-z]{2,})")
 
 

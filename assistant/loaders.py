@@ -15,7 +15,16 @@ from urllib.parse import urlparse
 import yaml
 
 from .errors import LoadError
-from .filings import _titled, clean_pages, read_caption, read_judge, signed_date, strip_gutter, strip_stamps
+from .filings import (
+    _titled,
+    clean_pages,
+    move_split_footnotes,
+    read_caption,
+    read_judge,
+    signed_date,
+    strip_gutter,
+    strip_stamps,
+)
 from .html_reader import html_with_marked_scripts, read_structured
 from .text import OPEN_ENDING, http_url
 from .types import SourceDoc
@@ -525,6 +534,7 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     """Cleaned pages (no gutter, stamps, running headers) joined into one text; a court filing's caption gives
     its title, court, docket, date and judge."""
     cleaned, stamps = clean_pages(texts)
+    cleaned = move_split_footnotes(cleaned)
     parts: list[str] = []
     pages: list[tuple[int, int, int]] = []
     offset = 0

@@ -22,6 +22,11 @@ EVENTS = [
     ("a settlement", r"\bsettle(?:d|ment|ments)?\b", r"\bsettl\w*"),
     ("an injunction", r"\binjunctions?\b|\benjoin(?:ed)?\b", r"\binjunct\w*|\benjoin\w*"),
     ("damages", r"\bdamages\b", r"\bdamages\b"),
+    # damages a court or jury is said to have awarded: a mention of damages (a claim, an expert, 'no damages will
+    # flow') is no award; the award, a verdict or an amount 'in damages' is
+    ("an award of damages", r"\baward\w*\b[^?]{0,40}\bdamages\b|\bdamages\b[^?]{0,40}\baward\w*",
+     r"\baward\w*\b[^.;]{0,60}\bdamages\b|\bdamages\b[^.;]{0,60}\baward\w*|\bverdicts?\b|\bjury (?:found|returned)\b|"
+     r"\$[\d,.]+\s*(?:million|billion)?\s+(?:in|of)\s+(?:\w+\s+)?damages\b"),
     ("a payment", r"\b(?:have|had|has|ordered|made|forced|required) to pay\b|\bpaid (?:to|out)\b",
      r"\bpa(?:y|id|ys|ying|yment)\b|\bdamages\b|\bsettl\w*|\baward\w*"),
     ("a reversal", r"\brevers(?:ed|al|e)\b|\boverturn\w*", r"\brevers\w*|\boverturn\w*|\bvacat\w*"),
@@ -223,6 +228,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     # a jury and its verdict are one thing missing, not two; nor are 'an affirmance' and 'an affirmance by the ...'
     if "a jury" in out.missing and "a verdict" in out.missing:
         out.missing.remove("a jury")
+    if "damages" in out.missing and "an award of damages" in out.missing:
+        out.missing.remove("an award of damages")  # damages never mentioned at all say it more plainly
     out.missing = [m for m in out.missing if not any(o != m and o.startswith(m + " by ") for o in out.missing)]
     return out
 
@@ -288,7 +295,7 @@ def _taken_back(before: str) -> bool:
     return back is not None
 
 
-_RULING_VERBS = (r"hold|holds|held|rule|rules|ruled|decide|decides|decided|find|finds|found|say|said|conclude|"
+_RULING_VERBS = (r"hold|holds|held|returned|rule|rules|ruled|decide|decides|decided|find|finds|found|say|said|conclude|"
                  r"concluded|order|ordered|reverse|reversed|affirm|affirmed|uphold|upheld|side|sided|reject|rejected|"
                  r"dismiss|dismissed|grant|granted|deny|denied|award|awarded|vacate|vacated|remand|remanded|"
                  r"overturn|overturned|strike|struck|agree|agreed|issue|issued|hand down|handed down")

@@ -274,3 +274,14 @@ def test_a_decision_the_question_says_a_named_judge_made_must_be_recorded():
     question = "Why did Judge Roe bar Dr. Goodrich from giving his opinions at trial?"
     assert _missing(question, denied) == ["a decision to bar"]
     assert _missing(question, barred) == []  # 'barred': the verb's doubled consonant
+
+
+def test_damages_the_question_says_were_awarded_need_an_award_not_a_mention():
+    findings = {"t": "TCL's claim for contract damages fails: no damages will flow from any breach. The royalty award "
+                     "is based on the incremental value of the patents."}
+    assert _missing("How much in contract damages did the court award TCL?", findings) == ["an award of damages"]
+    awarded = {"t": "The court awarded TCL $16 million in damages for the breach."}
+    assert _missing("How much in contract damages did the court award TCL?", awarded) == []
+    verdict = {"t": "The jury returned a verdict of $2.8 million in damages against the defendants."}
+    assert _missing("How much in damages did the jury award the plaintiffs?", verdict) == []
+    assert _missing("What damages does TCL seek?", findings) == []  # a claim, not an award

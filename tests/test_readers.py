@@ -238,3 +238,19 @@ def test_a_document_title_in_ordinary_case_under_the_case_number():
     cap = read_caption(head)
     assert cap.document == "Amended Memorandum of Findings of Fact and Conclusions of Law"
     assert read_judge("IT IS SO ORDERED.\nJAMES V. SELNA\nUNITED STATES DISTRICT JUDGE\n", head) == "James V. Selna"
+
+
+def test_a_footnote_that_breaks_a_sentence_at_a_page_foot_moves_below_its_paragraph():
+    from assistant.filings import move_split_footnotes
+    pages = ["The labels carry negative connotations. That said, to the extent that any of these terms\n\n"
+             "1 Although not subject to the motion, Cisco intends to use \u201cIP Company.\u201d",
+             "appear on the face of admissible documents, no redaction is necessary.\n\nThe Court DENIES the rest."]
+    got = move_split_footnotes(pages)
+    assert got[0] == "The labels carry negative connotations. That said, to the extent that any of these terms"
+    assert got[1] == ("appear on the face of admissible documents, no redaction is necessary.\n\n1 Although not "
+                      "subject to the motion, Cisco intends to use \u201cIP Company.\u201d\n\nThe Court DENIES the rest.")
+    # a page whose sentence ended, or a list the page introduces, is left as it is
+    ended = ["The Court GRANTS the motion.\n\n1 See Doe v. Roe.", "Next page."]
+    assert move_split_footnotes(ended) == ended
+    listed = ["The factors are as follows:\n\n1 The first factor is the purpose.", "2 The second factor."]
+    assert move_split_footnotes(listed) == listed
