@@ -217,6 +217,18 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             # with Suno, but no settlement between these two
             out.missing.append(f"{what} between {between[0].text} and {between[1].text}")
             continue
+        if what == "a licence" and happened and not between:
+            # 'Which of Oracle's licences did Google sign?': a licence must be recorded with each party the question
+            # names ('it did not grant Google a license' and 'the possibility of Google taking a license' are none)
+            # (only the party the question says took it: 'did Google sign', not 'the 1999 license' or 'requiring
+            # licences')
+            took = re.search(r"\b(?:did|has|have|had)\s+(.{2,60}?)\s+(?:sign|take|obtain|accept|get|buy|acquire|"
+                             r"secure)\b", q.text)
+            lacking = next((p for p in _parties(q) if took and p.text in took.group(1) and not any(
+                _records_with(recorded, p, t, whole) for t in texts.values())), None)
+            if lacking is not None:
+                out.missing.append(f"{what} with {lacking.text}")
+                continue
         if not _hypothetical(q.text, cue) and not (on_record if happened else re.search(recorded, whole, re.I)):
             # (a question about a possibility, a request, a negation or what a law provides - 'How much can the
             # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
@@ -239,7 +251,7 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
 # damages'), a request ('seeks damages', 'moved for an injunction').
 _NOT_A_RECORD_BEFORE = re.compile(  # (a word's own, not the end of a compound: 'consumer-facing' is no 'facing')
     r"(?<![\w\-])(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
-    r"potential(?:ly)?|possib(?:le|ly)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
+    r"potential(?:ly)?|possib(?:le|ly|ility|ilities)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
     r"mov(?:e|es|ed|ing) (?:for|to)|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
     r"want\w*|hop(?:e|es|ed|ing)|prayer for|pray(?:s|ed)? for)\b|n['\u2019]t\b", re.I)
 _NOT_A_RECORD_AFTER = re.compile(r"^\s*(?:talks|negotiations|discussions|conference)\b", re.I)
@@ -492,14 +504,20 @@ def _asked_judge(question: str) -> str:
     return m.group(1).split()[-1] if m else ""
 
 
+def _own_order(name: str, text: str) -> bool:
+    """Whether a text is the order or opinion of the judge whose (escaped) surname is `name`: the name in its
+    'Honorable' caption, its 'District Judge' signature or an 'X, J.' line."""
+    return bool(re.search(rf"\bHonorable\s+(?:[\w.]+\s+){{0,3}}{name}\b|\b{name}\s*,?\s+(?:United States\s+)?"
+                          rf"(?:District|Magistrate|Circuit|Chief)\s+Judge\b|\b{name},\s+(?:C\.\s*)?J\.", text, re.I))
+
+
 def _records_by(recorded: str, judge: str, text: str) -> bool:
     """Whether a text records the event as the judge's doing: the judge (or, in the judge's own order or opinion,
     with the name in its caption or signature, 'the Court') as the one who imposed, awarded, granted or approved it
     ('the Magistrate Judge awarded defendants monetary sanctions' is no sanction by Judge Snyder, though her order
     goes on about it)."""
     name = re.escape(judge)
-    own = bool(re.search(rf"\bHonorable\s+(?:[\w.]+\s+){{0,3}}{name}\b|\b{name}\s*,?\s+(?:United States\s+)?(?:District|"
-                         rf"Magistrate|Circuit|Chief)\s+Judge\b|\b{name},\s+(?:C\.\s*)?J\.", text, re.I))
+    own = _own_order(name, text)
     agent = rf"(?:\b(?:Judge|Justice)\s+(?:\w+\s+){{0,2}}{name}\b" + (
         r"|\b(?:[Tt]he|[Tt]his)\s+(?-i:Court)\b" if own else "") + ")"
     did = (r"(?:impos|award|order|grant|enter|issu|approv|levi|assess|sanction|fin|enjoin|certif|affirm|revers|"
@@ -578,6 +596,22 @@ def _records_between(recorded: str, parties: tuple[Mention, Mention], text: str,
         window = f"{before}{m.group(0)}{after[:stop]}"
         if all(_present(ts, other, window) for ts, other in ((tests[0], tests[1]), (tests[1], tests[0]))) \
                 and records(recorded, window):
+            return True
+    return False
+
+
+def _records_with(recorded: str, party: Mention, text: str, whole: str) -> bool:
+    """Whether a text records the event with the party in its clause, a mention no negation, possibility or
+    request takes back."""
+    tests = _alias_tests(party, whole)
+    for m in re.finditer(recorded, text, re.I):
+        lo, hi = max(0, m.start() - 90), min(len(text), m.end() + 90)
+        before, after = text[lo:m.start()], text[m.end():hi]
+        cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
+        before = before[cuts[-1]:] if cuts else before
+        stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
+        window = f"{before}{m.group(0)}{after[:stop]}"
+        if any(t.search(window) for t in tests) and not _taken_back(before):
             return True
     return False
 
@@ -695,8 +729,7 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     magistrate = re.search(rf"\bMagistrate\s+Judge\s+(?:[\w.]+\s+){{0,3}}{name}\b", whole) is not None
     found: list[tuple[int, bool, str]] = []  # (object words in the clause, refused, agent: 'x', 'other' or '')
     for text in texts.values():
-        own = bool(re.search(rf"\bHonorable\s+(?:[\w.]+\s+){{0,3}}{name}\b|\b{name}\s*,?\s+(?:United States\s+)?"
-                             rf"(?:District|Magistrate|Circuit|Chief)\s+Judge\b|\b{name},\s+(?:C\.\s*)?J\.", text, re.I))
+        own = _own_order(name, text)
         for rx, refused in patterns:
             for m in re.finditer(rx, text, re.I):
                 clause, at = _clause_at(text, m.start(), m.end())

@@ -285,3 +285,12 @@ def test_damages_the_question_says_were_awarded_need_an_award_not_a_mention():
     verdict = {"t": "The jury returned a verdict of $2.8 million in damages against the defendants."}
     assert _missing("How much in damages did the jury award the plaintiffs?", verdict) == []
     assert _missing("What damages does TCL seek?", findings) == []  # a claim, not an award
+
+
+def test_a_licence_the_question_says_a_party_took_must_be_recorded_with_that_party():
+    text = {"o": "Oracle offers three different licenses for Java. Google and Sun discussed the possibility of Google "
+                 "taking a license. Sun did not grant Google a license, and Google built Android instead."}
+    assert _missing("Which of Oracle's licences did Google sign before releasing Android?", text) == [
+        "a licence with Google"]
+    took = {"o": "Oracle offers three different licenses for Java. Samsung signed the Commercial License in 2010."}
+    assert _missing("Which of Oracle's licences did Samsung sign?", took) == []
