@@ -570,8 +570,9 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     docket = stamps[0].docket if stamps else cap.docket
     # an order or opinion is dated by its signature ('Dated: May 22, 2020') over the day the clerk's stamp says it
     # was filed (a redacted copy may be filed weeks later); the filed day is kept as 'filed'
-    signed = signed_date(text[-3000:]) if cap.kind in ("order", "opinion", "judgment") else ""
-    date = cap.date or signed or (stamps[0].filed if stamps else "") or (signed_date(text[-3000:]) if cap.kind else "")
+    signed = signed_date(text[-3000:]) if cap.kind else ""
+    by_signature = signed if cap.kind in ("order", "opinion", "judgment") else ""
+    date = cap.date or by_signature or (stamps[0].filed if stamps else "") or signed
     for key, value in (("court", cap.court), ("docket", docket), ("judge", judge), ("parties_caption", cap.parties),
                        ("document", cap.document), ("filed", stamps[0].filed if stamps else "")):
         if value:

@@ -87,7 +87,6 @@ def _has_year(year: str, text: str) -> bool:
 
 
 
-_PLACES = PLACE_WORDS
 
 
 def _court_in(court: str, text: str, low: str) -> bool:
@@ -249,11 +248,13 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
 # What, in the clause before a mention of an event, makes it no record that the event happened: a negation ('no
 # settlement has been reached', 'has not been fined'), a possibility ('could face fines', 'would be liable for
 # damages'), a request ('seeks damages', 'moved for an injunction').
+# asking for something: no record that it happened, unless the question says it was decided
+_REQUEST_WORDS = (r"seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
+                  r"mov(?:e|es|ed|ing) (?:for|to)|prayer for|pray(?:s|ed)? for|call(?:s|ed)? for")
 _NOT_A_RECORD_BEFORE = re.compile(  # (a word's own, not the end of a compound: 'consumer-facing' is no 'facing')
     r"(?<![\w\-])(?:no|not|never|nor|neither|without|yet to|unless|if|whether|would|could|(?-i:may)|might|can|cannot|should|"
-    r"potential(?:ly)?|possib(?:le|ly|ility|ilities)|seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
-    r"mov(?:e|es|ed|ing) (?:for|to)|threat\w*|risk(?:s|ed|ing)?|fac(?:e|es|ing)|avoid\w*|call(?:s|ed)? for|"
-    r"want\w*|hop(?:e|es|ed|ing)|prayer for|pray(?:s|ed)? for)\b|n['\u2019]t\b", re.I)
+    r"potential(?:ly)?|possib(?:le|ly|ility|ilities)|" + _REQUEST_WORDS + r"|threat\w*|risk(?:s|ed|ing)?|"
+    r"fac(?:e|es|ing)|avoid\w*|want\w*|hop(?:e|es|ed|ing))\b|n['\u2019]t\b", re.I)
 _NOT_A_RECORD_AFTER = re.compile(r"^\s*(?:talks|negotiations|discussions|conference)\b", re.I)
 # A question that asks what could happen or what a law provides ('the maximum statutory damages available', 'What
 # are the penalties for violating AB 2013?') rather than what did: its events need only be mentioned.
@@ -275,8 +276,7 @@ def _asks_what_happened(question: str, decided: bool = False) -> bool:
     return past and not back and not _ASKS_POSSIBLE.search(question)
 
 
-_REQUEST = re.compile(r"(?:seek(?:s|ing)?|sought|request\w*|demand\w*|ask(?:s|ed|ing)?|motions? (?:for|to)|"
-                      r"mov(?:e|es|ed|ing) (?:for|to)|prayer for|pray(?:s|ed)? for|call(?:s|ed)? for)", re.I)
+_REQUEST = re.compile(rf"(?:{_REQUEST_WORDS})", re.I)
 _DECIDED = re.compile(r"\b(?:grant\w*|den(?:y|ied|ies)|refus\w*|reject\w*|turn(?:ed|s)?\s+down|dismiss\w*|approv\w*|"
                       r"allow\w*|accept\w*|decline\w*|rule[sd]? on)\b[^?.]*$", re.I)
 
@@ -535,7 +535,7 @@ def _named(q: Question) -> list[Mention]:
     """The question's names and acronyms, less courts and places (a place is not a party: 'in India', 'in
     London')."""
     return [m for m in q.mentions if m.kind in ("name", "acronym") and m.tokens and not court_spans(m.text)
-            and not set(m.tokens) <= _PLACES]
+            and not set(m.tokens) <= PLACE_WORDS]
 
 
 def _parties(q: Question) -> list[Mention]:
@@ -588,12 +588,7 @@ def _records_between(recorded: str, parties: tuple[Mention, Mention], text: str,
     side): 'WMG settled with Suno' is no settlement between UMG and Suno, though the sentence goes on about UMG."""
     tests = [_alias_tests(p, whole) for p in parties]
     for m in re.finditer(recorded, text, re.I):
-        lo, hi = max(0, m.start() - 70), min(len(text), m.end() + 70)
-        before, after = text[lo:m.start()], text[m.end():hi]
-        cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
-        before = before[cuts[-1]:] if cuts else before
-        stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
-        window = f"{before}{m.group(0)}{after[:stop]}"
+        window, _at = _clause_at(text, m.start(), m.end(), 70, 70)
         if all(_present(ts, other, window) for ts, other in ((tests[0], tests[1]), (tests[1], tests[0]))) \
                 and records(recorded, window):
             return True
@@ -605,13 +600,8 @@ def _records_with(recorded: str, party: Mention, text: str, whole: str) -> bool:
     request takes back."""
     tests = _alias_tests(party, whole)
     for m in re.finditer(recorded, text, re.I):
-        lo, hi = max(0, m.start() - 90), min(len(text), m.end() + 90)
-        before, after = text[lo:m.start()], text[m.end():hi]
-        cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
-        before = before[cuts[-1]:] if cuts else before
-        stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
-        window = f"{before}{m.group(0)}{after[:stop]}"
-        if any(t.search(window) for t in tests) and not _taken_back(before):
+        window, at = _clause_at(text, m.start(), m.end(), 90, 90)
+        if any(t.search(window) for t in tests) and not _taken_back(window[:at]):
             return True
     return False
 
@@ -698,13 +688,13 @@ def _verb_forms(verb: str) -> str:
     return rf"\b(?:{'|'.join(forms)})\b"
 
 
-def _clause_at(text: str, start: int, end: int) -> tuple[str, int]:
-    """The clause around text[start:end] (within a few hundred characters), and where the match sits in it."""
-    lo = max(0, start - 220)
-    before = text[lo:start]
+def _clause_at(text: str, start: int, end: int, back: int = 220, ahead: int = 260) -> tuple[str, int]:
+    """The clause around text[start:end] (looking at most `back` characters before it and `ahead` after), and
+    where the match sits in it."""
+    before = text[max(0, start - back):start]
     cuts = [x.end() for x in _CLAUSE_BREAK.finditer(before)]
     before = before[cuts[-1]:] if cuts else before
-    after = text[end:end + 260]
+    after = text[end:end + ahead]
     stop = next((x.start() for x in _CLAUSE_BREAK.finditer(after)), len(after))
     return f"{before}{text[start:end]}{after[:stop]}", len(before)
 
