@@ -58,7 +58,8 @@ SHAPES: dict[str, re.Pattern] = {
                       r"\bauthored\b|\bsigned by\b|\bby (?:Judge|Justice)\b"),
     "court": re.compile(r"\bCourt\b|\bDistrict\b|\bCircuit\b|\bTribunal\b|\bN\.D\.|\bS\.D\.N\.Y|\bC\.D\. Cal|"
                         r"\bD\. Del\.|\bCJEU\b|\bLandgericht\b", re.IGNORECASE),
-    "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b", re.IGNORECASE),
+    "judge": re.compile(r"\bJudge\b|\bJustice\b|\bJ\.\s|\bMagistrate\b|\bpresid\w*\b|\bassigned to\b|"
+                       r"\bHonou?rable\b|\bHon\.\s", re.IGNORECASE),  # 'Present: The Honorable CHRISTINA A. SNYDER'
     "decide": re.compile(r"\b(?:ruled|rules|held|holds|hold that|decided|decides|found|finds|granted|grants|denied|"
                          r"denies|dismissed|dismisses|rejected|rejects|concluded|concludes|awarded|ordered|orders|"
                          r"approved|affirmed|reversed|upheld|vacated|remanded|enjoined|sustained|infringed|liable|"

@@ -189,6 +189,22 @@ def clean_pages(raw: list[str]) -> tuple[list[str], list[Stamp]]:
     return out, stamps
 
 
+def leading_header(first_page: str, cleaned_first: str) -> str:
+    """The running header as it stands at the top of the first page (a minutes form's court, case number, date and
+    title), which cleaning drops from every page: the lines above where the cleaned page begins, without a
+    'Page 1 of 15' line or a form number. Empty when the cleaned page begins at the top."""
+    lines = [l.strip() for l in strip_gutter(strip_stamps(_BRACKET_GLYPHS.sub(" ", first_page))[0].split("\n"))]
+    first = next((l.strip() for l in cleaned_first.split("\n") if l.strip()), "")
+    if not first:
+        return ""
+    try:
+        stop = next(i for i, l in enumerate(lines) if _norm(l) == _norm(first))
+    except StopIteration:
+        return ""
+    kept = [l for l in lines[:stop] if l and not _PAGE_NUMBER.match(l) and not re.search(r"\bPage\s+\d+\s+of\s+\d+", l)]
+    return "\n".join(kept)
+
+
 # A footnote at a page's foot: a blank line, then its number and its text ('1 Although not subject to ...').
 _FOOTNOTE_START = re.compile(r"\n\n(?=\d{1,3}\s+[A-Z\u201c\"(])")
 _SENTENCE_END = re.compile(r"[.!?:;\"\u201d)\]]\s*$")

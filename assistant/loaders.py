@@ -18,6 +18,7 @@ from .errors import LoadError
 from .filings import (
     _titled,
     clean_pages,
+    leading_header,
     move_split_footnotes,
     read_caption,
     read_judge,
@@ -535,6 +536,23 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     its title, court, docket, date and judge."""
     cleaned, stamps = clean_pages(texts)
     cleaned = move_split_footnotes(cleaned)
+    head = "\n\n".join(cleaned[:2])
+    cap = read_caption(head)
+    if not (cap.parties and cap.date) and texts and cleaned:
+        # the caption may sit in a running header, which cleaning drops from every page (a minutes form repeats
+        # its case number, date and title on each page): read the first page as it came too, and keep that
+        # header once, at the top of the text, so its date and title can be quoted
+        raw = read_caption("\n".join(strip_gutter(strip_stamps(texts[0])[0].split("\n"))))
+        header_caption = bool(raw.parties and not cap.parties)  # a header that names the parties dates it too
+        for f in ("parties", "court", "docket", "date", "kind"):
+            if getattr(raw, f) and (not getattr(cap, f) or (f == "date" and header_caption)):
+                setattr(cap, f, getattr(raw, f))
+        cap.title = ""
+        cap = _titled(cap)
+        if header_caption:
+            header = leading_header(texts[0], cleaned[0])
+            if header:
+                cleaned[0] = f"{header}\n\n{cleaned[0]}"
     parts: list[str] = []
     pages: list[tuple[int, int, int]] = []
     offset = 0
@@ -553,18 +571,6 @@ def _pdf_document(texts: list[str], info: Any, default_id: str) -> SourceDoc:
     text = "".join(parts)
     if len(text.split()) < 3:
         raise LoadError(f"{default_id}: PDF has no text layer, OCR not supported (scan it to text first)")
-    head = "\n\n".join(cleaned[:2])
-    cap = read_caption(head)
-    if not (cap.parties and cap.date) and texts:
-        # the caption may sit in a running header, which cleaning drops from every page (a minutes form repeats
-        # its case number, date and title on each page): read the first page as it came too
-        raw = read_caption("\n".join(strip_gutter(strip_stamps(texts[0])[0].split("\n"))))
-        header_caption = bool(raw.parties and not cap.parties)  # a header that names the parties dates it too
-        for f in ("parties", "court", "docket", "date", "kind"):
-            if getattr(raw, f) and (not getattr(cap, f) or (f == "date" and header_caption)):
-                setattr(cap, f, getattr(raw, f))
-        cap.title = ""
-        cap = _titled(cap)
     meta: dict[str, Any] = {"n_pages": len(texts)}
     judge = read_judge("\n\n".join(cleaned[-2:]), head) if cap.kind else ""
     docket = stamps[0].docket if stamps else cap.docket

@@ -78,7 +78,7 @@ GENERIC = Profile(
         "brought": ["sued", "filed", "complaint", "plaintiff", "lawsuit"],
         "bring": ["sue", "sued", "filed", "complaint", "plaintiff"], "lawsuit": ["sued", "suit", "complaint", "case"],
         "happen": ["ruled", "settle", "filed", "decid"], "outcome": ["ruled", "held", "settle", "decid", "judgment"],
-        "judge": ["justice", "court"], "law": ["act", "statute", "article", "section"],
+        "judge": ["justice", "court", "honorable", "honourable"], "law": ["act", "statute", "article", "section"],
         "allow": ["permit", "exception", "lawful"], "require": ["must", "oblig", "duty", "requirement", "shall"],
         "ban": ["prohibit", "forbid", "unlawful"], "win": ["won", "ruled", "favour", "favor"],
         "lose": ["lost", "dismiss", "reject"], "start": ["launch", "began", "filed"], "launch": ["releas", "rolled"],

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import LoadError
-from assistant.filings import clean_pages, read_caption, read_judge, strip_gutter
+from assistant.filings import clean_pages, leading_header, read_caption, read_judge, strip_gutter
 from assistant.html_reader import read_structured
-from assistant.loaders import parse_html, parse_markdown, parse_text
+from assistant.loaders import _pdf_document, parse_html, parse_markdown, parse_text
 
 REAL = Path(__file__).parent / "data" / "real"
 
@@ -206,6 +206,28 @@ def test_a_minutes_form_gives_its_title_date_and_docket_and_a_motion_number_is_n
     assert cap.parties == "Manufacturing Automation and Software Systems, Inc v. Kristopher Hughes"
     assert cap.date == "2019-01-15" and cap.docket == "2:16-cv-08962-CAS-KSx"
     assert read_caption("MOTION IN LIMINE NO. 1 TO EXCLUDE EVIDENCE\n").docket == ""
+
+
+def test_a_running_header_that_holds_the_caption_is_kept_once_at_the_top_of_the_text():
+    # a minutes form repeats its court, case number, date and title on every page; cleaning drops the repeats,
+    # and the first page's copy stays so the date and title can be quoted; the 'Page 1 of 3' footer does not
+    header = ("UNITED STATES DISTRICT COURT\nCENTRAL DISTRICT OF CALIFORNIA\n\n   CIVIL MINUTES \u2013 GENERAL\n"
+              "Case No.  2:16-cv-08962-CAS-KSx Date  January 15, 2019\nTitle  ACME CORP. V. ROE, ET AL.\n\n"
+              "CV-90 (04/18)  CIVIL MINUTES - GENERAL Page {n} of 3\n")
+    pages = [header.format(n=1) + "Present: The Honorable  JANE A. DOE\nThe Court DENIES the motion.\n",
+             header.format(n=2) + "The plaintiff filed a complaint against the defendants.\n",
+             header.format(n=3) + "IT IS SO ORDERED.\n"]
+    cleaned, _ = clean_pages(pages)
+    assert cleaned[0].startswith("Present: The Honorable")
+    top = leading_header(pages[0], cleaned[0])
+    assert "Date  January 15, 2019" in top and top.startswith("UNITED STATES DISTRICT COURT")
+    assert "Page 1 of 3" not in top and "Present" not in top
+    assert leading_header(pages[0], "The Court DENIES the motion.").count("Case No.") == 1
+    assert leading_header("Present: the body starts at the top\n", "Present: the body starts at the top") == ""
+    doc = _pdf_document(pages, None, "acme-minutes")
+    assert doc.date == "2019-01-15" and doc.text.startswith("UNITED STATES DISTRICT COURT")
+    assert doc.text.count("Case No.") == 1 and "Page 1 of 3" not in doc.text
+    assert doc.text[doc.pages[0][1]:doc.pages[0][2]].endswith("DENIES the motion.")
 
 
 def test_an_official_journal_text_is_titled_by_the_acts_heading_not_the_masthead():
