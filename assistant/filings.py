@@ -36,6 +36,7 @@ STAMPS = [
 _BRACKET_GLYPHS = re.compile(r"(?<![a-z])[üýþ]|[üýþ](?![a-z])")
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-\u2013\u2014]\s*)?(?:Page\s+)?\d{1,4}(?:\s+of\s+\d{1,4})?(?:\s*[-\u2013\u2014])?\s*$",
                           re.I)
+_PAGE_OF = re.compile(r"\bPage\s+\d+\s+of\s+\d+")  # 'CV-90 (04/18)  CIVIL MINUTES - GENERAL Page 1 of 15'
 _GUTTER_LINE = re.compile(r"^\s*(\d{1,2})\s*$")
 _NUMBERED_LINE = re.compile(r"^\s*(\d{1,2})(?:\s+(.*\S))?\s*$")
 
@@ -191,8 +192,8 @@ def clean_pages(raw: list[str]) -> tuple[list[str], list[Stamp]]:
 
 def leading_header(first_page: str, cleaned_first: str) -> str:
     """The running header as it stands at the top of the first page (a minutes form's court, case number, date and
-    title), which cleaning drops from every page: the lines above where the cleaned page begins, without a
-    'Page 1 of 15' line or a form number. Empty when the cleaned page begins at the top."""
+    title), which cleaning drops from every page: the lines above where the cleaned page begins, without page
+    numbers or a line that holds 'Page 1 of 15' (a form's footer). Empty when the cleaned page begins at the top."""
     lines = [l.strip() for l in strip_gutter(strip_stamps(_BRACKET_GLYPHS.sub(" ", first_page))[0].split("\n"))]
     first = next((l.strip() for l in cleaned_first.split("\n") if l.strip()), "")
     if not first:
@@ -201,7 +202,7 @@ def leading_header(first_page: str, cleaned_first: str) -> str:
         stop = next(i for i, l in enumerate(lines) if _norm(l) == _norm(first))
     except StopIteration:
         return ""
-    kept = [l for l in lines[:stop] if l and not _PAGE_NUMBER.match(l) and not re.search(r"\bPage\s+\d+\s+of\s+\d+", l)]
+    kept = [l for l in lines[:stop] if l and not _PAGE_NUMBER.match(l) and not _PAGE_OF.search(l)]
     return "\n".join(kept)
 
 
