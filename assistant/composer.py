@@ -91,6 +91,8 @@ SHAPES: dict[str, re.Pattern] = {
 }
 _NUMBER = re.compile(r"\b\d[\d,.]*\b")
 _XREF = re.compile(r"\s*\[([a-z0-9][a-z0-9/_.-]*[a-z0-9])\]")  # '[kadrey-v-meta]' cross-references in the text
+_ID_LIKE = re.compile(r"[a-z0-9]+(?:[-_/][a-z0-9]+)+")  # what an unknown id looks like: 'no-such-case', not '[2025]'
+
 
 
 # -- the model ---------------------------------------------------------------------------------------------------
@@ -309,9 +311,20 @@ def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
         stems = [s for t in m.tokens for s in content_words(t)]
         # no passage has the whole name ('Google v. Oracle' where only Google is indexed)
         # (a place is where a case is, not what it is about: 'did Getty win anything in London?')
-        if m.text not in q.resolved and stems and not stats.sources_with(stems) and not is_place(m.tokens):
+        if m.text not in q.resolved and stems and not stats.sources_with(stems) and not is_place(m.tokens) \
+                and not _known_in_parts(m.text, stats):
             out.append(m.text)
     return out
+
+
+def _known_in_parts(name: str, stats: LexicalStats) -> bool:
+    """Whether a name made of an owner and a thing ("Richard Dooling's Copyright Basics", "Alsup's Order on Fair
+    Use") has both parts in one document, though no single passage holds both."""
+    parts = [p for p in re.split(r"['\u2019]s\s+", name) if p.strip()]
+    if len(parts) != 2:
+        return False
+    found = [set(stats.sources_with(stems)) if (stems := content_words(p)) else set() for p in parts]
+    return bool(found[0] & found[1])
 
 
 def unseen_name(question: str, stats: LexicalStats, known: set[str] = frozenset()) -> str:
@@ -782,7 +795,7 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
     if cand.text.rstrip().endswith((":", "\u2014", "--")) or re.search(r"\bas follows[.:]?$|\bthe following\W*$",
                                                                       cand.text.rstrip()):
         end = _list_end(text, spans, idx)
-    elif last > idx and spans[last][1] == cand.end and _POINT_START.match(text[spans[last][0]:spans[last][1]]) \
+    elif last > idx and spans[last][1] == cand.end and _starts_point(text, spans[last]) \
             and text[spans[last - 1][0]:spans[last - 1][1]].rstrip().endswith((":", "\u2014", "--")):
         end = _list_end(text, spans, last)  # a pair that ends on the first point of a list: the rest of its points
     else:
@@ -813,6 +826,15 @@ _POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z
                           re.IGNORECASE)
 
 
+def _starts_point(text: str, span: tuple[int, int]) -> bool:
+    """Whether a sentence is a point of a list: its line starts with a point's label or bullet, which the sentence
+    itself may leave out ('- large-scale processing' is the sentence 'large-scale processing')."""
+    a, b = span
+    line_start = text.rfind("\n", 0, a) + 1
+    return not text[line_start:a].strip(" \t-*+\u2022\u2014\u20130123456789.)") and bool(
+        _POINT_START.match(text[line_start:b]))
+
+
 def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
     """Where the points after spans[idx] end: each following sentence that starts a point on its own line, and
     the sentences that continue a point, up to about 1,200 characters."""
@@ -821,8 +843,7 @@ def _list_end(text: str, spans: list[tuple[int, int]], idx: int) -> int:
     style = ""
     for a, b in spans[idx + 1:]:
         line_start = text.rfind("\n", 0, a) + 1
-        starts_point = line_start <= a and not text[line_start:a].strip(" \t-*+\u2022\u20140123456789.)") and bool(
-            _POINT_START.match(text[line_start:b]))
+        starts_point = _starts_point(text, (a, b))
         if starts_point:
             # the points of one list share a style: '(a)', '(b)' ..., then '3. The controller shall ...' is the next
             # numbered paragraph, not a point
@@ -909,10 +930,14 @@ def cite(question: str, hits: list[Hit], chosen: list[Candidate], ctx: Context) 
 
 def prose(text: str, titles: dict[str, str]) -> str:
     """A quoted sentence as answer prose: one line, and '[source-id]' cross-references shown as the document's
-    title (or dropped when the id is unknown). The citation keeps the verbatim quote."""
+    title (or dropped when the id is unknown). Brackets that are no id keep their text: the year of a neutral
+    citation ('[2025] EWHC 2863'), an editor's '[sic]', a marker a document explains ('[invalid]'). The citation
+    keeps the verbatim quote."""
     def sub(m: re.Match) -> str:
         t = titles.get(m.group(1))
-        return f" ({t})" if t else ""
+        if t:
+            return f" ({t})"
+        return "" if _ID_LIKE.fullmatch(m.group(1)) and not m.group(1).isdigit() else m.group(0)
 
     return re.sub(r"\s+([.,;:])", r"\1", _XREF.sub(sub, _flat(text)))
 

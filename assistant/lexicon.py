@@ -27,3 +27,15 @@ def is_common_word(word: str) -> bool:
     """True for an ordinary English word ('services', 'settlement'); False for rare names ('kadrey')."""
     i = _vocab().get(word.lower())
     return i is not None and i < COMMON_BELOW
+
+
+# The first ids of the vocabulary are single characters and punctuation; words start after them.
+FIRST_WORD_ID = 1996
+
+
+def is_word(word: str) -> bool:
+    """True for any whole word of the vocabulary, common or not ('picketing', 'church'), and for 'a' and 'I';
+    False for a fragment ('nce', 'ourt') or another single letter."""
+    w = word.lower()
+    i = _vocab().get(w)
+    return (i is not None and i >= FIRST_WORD_ID and w.isalpha()) or w in ("a", "i")

@@ -47,6 +47,10 @@ class DocNames:
     kind_stems: frozenset[str] = frozenset()  # its title's and its type's words: what kind of document it is
 
 
+# The owner in a name 'Owner's Thing' ('Richard Dooling's Copyright Basics').
+_OWNER = re.compile(r"^(.+?)['\u2019]s\s+[A-Z]")
+
+
 def _field_values(value: Any) -> list[str]:
     if value is None:
         return []
@@ -232,6 +236,11 @@ class Linker:
                 best, via = 0.9, "name"
             elif share >= 0.5 and len(toks) >= 2 and best < 0.5 * share:
                 best, via = 0.5 * share, "name"
+        owner = _OWNER.match(m.text)  # "Richard Dooling's Copyright Basics": a work of whoever the document names
+        if owner and best < 0.85:
+            owner_toks = set(name_tokens(owner.group(1)))
+            if owner_toks and any(owner_toks <= set(name) for name in d.names):
+                best, via = 0.85, "name"
         if m.kind == "acronym":
             a = m.text.lower().replace(".", "").rstrip("s")
             if a in d.lead_acronyms and best < 1.0:

@@ -19,6 +19,7 @@ ABBREV = {
 }
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
 _HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]")
+_POINT = re.compile(r"\((?:[a-z]{1,2}|[ivxlc]{1,6}|\d{1,3}[a-z]?)\)", re.I)  # a point's label: (a), (iv), (2), (3a)
 _END = re.compile(r"[.!?](?:[\"'\u201d\u2019)\]]*)(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9$\u00a7])")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff$§]+(?:[.'’][A-Za-z0-9]+)*")
 
@@ -54,9 +55,12 @@ def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list
             prev_body = ""
             continue
         open_end = bool(prev_body) and OPEN_ENDING.search(prev_body) is not None
+        # (a line ending in a comma goes on, and so does one a parenthesis continues, but not a point's label
+        # '(a)': text written a phrase per line, as slides and some course notes are, wraps short lines)
         continues = units and prev_body and not _BULLET.match(body) and (open_end or (
             not prev_body.rstrip().endswith((".", "!", "?", ":", ";", '"', "\u201d"))
-            and (stripped[0].islower() or stripped[0].isdigit() or len(prev_body.strip()) >= 60)))
+            and (stripped[0].islower() or stripped[0].isdigit() or len(prev_body.strip()) >= 60
+                 or prev_body.rstrip().endswith(",") or (stripped[0] == "(" and not _POINT.match(stripped)))))
         if continues:
             units[-1][1] = line_start + len(body)
         else:

@@ -119,6 +119,10 @@ def test_cross_references_read_as_titles_not_ids():
     text = composer.prose("See also [other-case] for a contrasting view.", {"other-case": "Other v. Case"})
     assert text == "See also (Other v. Case) for a contrasting view."
     assert composer.prose("Unknown [no-such-id] here.", {}) == "Unknown here."
+    # brackets that are no id are the source's own words, and dropping them changes what it says
+    assert composer.prose("It ruled in [2025] EWHC 2863 (Ch).", {}) == "It ruled in [2025] EWHC 2863 (Ch)."
+    assert composer.prose("We replace the URLs with `[invalid]`.", {}) == "We replace the URLs with `[invalid]`."
+    assert composer.prose("The word [sic] stays.", {}) == "The word [sic] stays."
     q, hits, ctx, _ = _setup(docs, "Where can I find a contrasting view of the lighthouse photograph?")
     ans = composer.compose(q, hits, ctx)
     assert "[other-case]" not in ans.text
@@ -283,3 +287,17 @@ def test_a_paragraph_opening_with_however_brings_the_short_paragraph_above_it():
     assert composer.complete(however, hits, ctx).text.startswith("It shall apply from 12 July 2024.")
     other = next(c for c in cands if c.text.startswith("However, nothing"))
     assert composer.complete(other, hits, ctx).text == other.text  # a heading above it: nothing to lean on
+
+
+def test_a_bulleted_pair_that_ends_on_a_lists_first_point_brings_the_other_points():
+    # the same with '- ' bullets, which a sentence leaves out ('- request human intervention' reads
+    # 'request human intervention'), as an HTML page's list items read
+    doc = ("# Guidance\n\n## Automated decisions\n\nSuch decisions can have legal effects on people. The Act permits "
+           "these decisions as long as safeguards are provided where people:\n- are informed about the decision\n"
+           "- request human intervention\n- contest the decision\n\n## Other duties\n\nOther duties apply.\n")
+    q, hits, ctx, texts = _setup({"guide": doc}, "What safeguards must people subject to automated decisions get?")
+    cands = composer.candidates(q, hits, ctx)
+    pair = next(c for c in cands if c.features.get("pair") and c.text.rstrip().endswith("are informed about the decision"))
+    done = composer.complete(pair, hits, ctx)
+    assert done.text.rstrip().endswith("contest the decision") and "Other duties" not in done.text
+    assert quote_in_source(done.text, texts["guide"], done.start, done.end)

@@ -65,3 +65,13 @@ def test_a_name_given_as_a_documents_publisher_points_at_that_kind_of_document()
     assert top("According to the Hugging Face guide, when do the obligations apply?") == "hf-guide"
     assert top("Which suits named Hugging Face?") == "roundup"
     assert top("What did the Hugging Face report say?") == "roundup"  # no report of that name: as before
+
+
+def test_a_work_called_by_its_authors_name_links_to_that_authors_document():
+    records = RECORDS + [DocumentRecord("notes", "Entertainment Law", front_matter={"author": "Richard Dooling"})]
+    linker = Linker([names_from_record(r) for r in records], Stats())
+    links = linker.link(read_question("In Richard Dooling's Copyright Basics, what was the first copyright law?").mentions)
+    assert links and links[0].source_id == "notes" and links[0].score >= 0.85
+    # an owner no document names links to nothing that way
+    links = linker.link(read_question("In Jane Roe's Copyright Basics, what was the first copyright law?").mentions)
+    assert not links or links[0].score < 0.8

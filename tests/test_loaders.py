@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from assistant.errors import LoadError
@@ -101,3 +103,26 @@ def test_libyaml_and_the_pure_python_loader_read_front_matter_alike():
     assert len(blocks) > 100
     for b in blocks:
         assert _load_yaml(b) == yaml.load(b, Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+def test_words_a_pdf_splits_apart_are_joined_back_only_where_many_are_split():
+    from assistant.loaders import rejoin_split_words
+
+    real = Path(__file__).parent / "data" / "real"
+    page = (real / "snyder-page6-pypdf.txt").read_text(encoding="utf-8")
+    assert "Marine La nce Corporal Ma tthew Snyder" in page  # what pypdf reads
+    (fixed,) = rejoin_split_words([page])
+    assert "Marine Lance Corporal Matthew Snyder was killed" in fixed
+    assert "the Catholic church in the Snyders’ hometown of \nWestminster, Maryland, as" in fixed
+    assert "near the Maryland" in fixed and "in the  line of duty" in fixed  # other spacing is left as it was
+    assert fixed.count("\n") == page.count("\n")  # lines (and so page offsets and gutters) stay where they were
+    # a clean document keeps every word, even a rare pair that would make a word ('Option B are', 'but t')
+    clean = [(real / "feist-page2-pypdf.txt").read_text(encoding="utf-8")] * 3 + ["Option B are priced; but t"]
+    assert rejoin_split_words(clean) == clean
+
+
+def test_block_quotes_read_as_their_words_but_code_keeps_its_text():
+    doc = parse_markdown("# Notes\n\nHe wrote:\n\n> But with timely registration, \n> you get the option.\n> > Nested.\n\n"
+                         "```\n> a shell prompt\n```\n")
+    assert "\nBut with timely registration, \nyou get the option.\nNested.\n" in doc.text
+    assert "> a shell prompt" in doc.text

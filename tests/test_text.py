@@ -31,3 +31,13 @@ def test_content_words_drop_stopwords_and_stem():
     assert "the" not in content_words("What did the court rule")
     assert stem("rulings") == stem("ruling")
     assert stem("settlement") == stem("settlements")
+
+
+def test_text_written_a_phrase_per_line_reads_as_sentences():
+    t = ("The first copyright law was the Statute of Anne, \nCreated by an Act of Parliament in 1710.\n"
+         "This can be between $750 to $30,000 per work \n(and up to $150,000 if willful).\n"
+         "The following apply\n(a) one point;\n(b) another.\n")
+    got = [" ".join(t[a:b].split()) for a, b in sentence_spans(t)]
+    assert got[0] == "The first copyright law was the Statute of Anne, Created by an Act of Parliament in 1710."
+    assert got[1] == "This can be between $750 to $30,000 per work (and up to $150,000 if willful)."
+    assert "(a) one point;" in got and "The following apply" in got  # a point's label starts its own line
