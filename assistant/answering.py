@@ -157,9 +157,16 @@ def links_for(asked: Question, previous: str, linker: Linker) -> dict[str, float
 
 
 def focus_hits(retriever: Retriever, query: str, hits: list[Hit], qv, links: dict[str, float],
-               filters: dict | None, mode: str | None) -> list[Hit]:
+               filters: dict | None, mode: str | None, names: list[str] = ()) -> list[Hit]:
     """The best passages of the documents the question names, searched within each of them: the answer may
-    sit deep inside a long document that the whole-index search ranks below shorter ones."""
+    sit deep inside a long document that the whole-index search ranks below shorter ones. Within a document the
+    names that point at it tell no passage from another, so its words are also searched without them ('Under the
+    1996 WIPO Copyright Treaty, what does copyright protection not reach?' is 'copyright protection not reach'
+    inside the treaty, not every article that says 'Treaty')."""
+    bare = query
+    for n in names:
+        bare = re.sub(rf"(?<!\w){re.escape(n)}(?!\w)", " ", bare, flags=re.IGNORECASE)
+    queries = [query] + ([bare] if bare != query and content_words(bare) else [])
     ranked = sorted(links.items(), key=lambda x: -x[1])
     focus = focus_documents([Link(s, v, "") for s, v in ranked])
     focus += [s for s, v in ranked if v >= 0.8 and s not in focus][: max(0, 3 - len(focus))]
@@ -170,10 +177,11 @@ def focus_hits(retriever: Retriever, query: str, hits: list[Hit], qv, links: dic
         if f.get("source_id") and sid not in f["source_id"]:
             continue
         f["source_id"] = [sid]
-        for h in retriever.search(query, k=3, filters=f, mode=mode, query_vector=qv):
-            if h.chunk.id not in have:
-                have.add(h.chunk.id)
-                extra.append(h)
+        for text in queries:
+            for h in retriever.search(text, k=3, filters=f, mode=mode, query_vector=qv):
+                if h.chunk.id not in have:
+                    have.add(h.chunk.id)
+                    extra.append(h)
     return extra
 
 
@@ -272,7 +280,8 @@ def prepare(src: Sources, question: str, query: str, history: list[dict] | None 
     asked = read_question(question)
     prev = previous_question(question, history)
     links = links_for(asked, prev, src.linker)
-    hits = hits + focus_hits(src.retriever, query, hits, qv, links, filters, mode)
+    names = [m.text for m in asked.mentions if m.text in asked.resolved and m.kind not in ("provision", "quoted")]
+    hits = hits + focus_hits(src.retriever, query, hits, qv, links, filters, mode, names)
     hits = hits + lookup_hits(src.retriever, src.document_text, asked, hits, qv, links, filters, src.primary,
                               src.titles)
     said = {" ".join(h.get("answer", "").split()) for h in history or [] if h.get("answer")}

@@ -493,6 +493,13 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f.setdefault("pair", 0.0)
         f["preamble"] = 1.0 if _NOT_OPERATIVE.match(c.section.strip().lower()) else 0.0
         f["provision"] = 1.0 if asked_provisions and provision_key(c.section) in asked_provisions else 0.0
+    if asked_provisions:
+        # a document that has the provision asked about answers from it: 'under Article 10 of the WCT' is not
+        # answered by Article 6 of the same treaty, however many words they share (other documents still count)
+        # (a title, part or chapter holds many sections: 'Title 17' is no one place to answer from)
+        having = {hits[c.hit].chunk.source_id for c in pool if c.features["provision"]
+                  and not provision_key(hits[c.hit].chunk.section).startswith(("title", "part", "chapter", "schedule"))}
+        pool = [c for c in pool if c.features["provision"] or hits[c.hit].chunk.source_id not in having]
     # The embedding signal for the most promising candidates: one batch per question.
     cheap = [c for c in pool]
     cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))

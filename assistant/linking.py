@@ -96,6 +96,12 @@ def names_from_record(record: DocumentRecord) -> DocNames:
                 if toks:
                     names.append(toks)
                     raw_names.append(part)
+    if not fm.get("title") and "-" in record.source_id:
+        # a file's name is a name its user calls it by ('wipo-copyright-treaty-1996.md', whose own heading is the
+        # Dutch title); a document whose front matter names it keeps that name alone
+        toks = name_tokens(record.source_id.rsplit("/", 1)[-1].replace("-", " ").replace("_", " "))
+        if len(toks) >= 2:
+            names.append(toks)
     return DocNames(source_id=record.source_id, title=title,
                     provisions=frozenset(_provisions(title)), title_stems=frozenset(content_words(title)),
                     kind_stems=frozenset(content_words(f"{title} {record.doc_type}")),

@@ -47,3 +47,25 @@ def test_pdf_chunks_carry_page_numbers():
     chunks = chunk_document(doc)
     assert {c.page for c in chunks} == {1, 2}
     assert all(doc.text[c.start:c.end] == c.text for c in chunks)
+
+
+def test_a_provisions_number_over_its_title_is_one_section_and_unspaced_headings_count():
+    # as a treaty converted to Markdown writes it: '##Title' with no space, and each article's number over its title
+    text = ("##Verdrag inzake auteursrecht (WCT) (1996)\n\n####WIPO Copyright Treaty (WCT) (1996)\n\nPreamble text.\n\n"
+            "### Article  2  \n\n####Scope of Copyright Protection\n\nCopyright protection extends to expressions.\n\n"
+            "### Article 3\n\n### Article 4\n\nComputer programs are protected.\n\n#hashtag is no heading.\n")
+    doc = parse_markdown(text, default_id="wct")
+    heads = [h for h, _a, _b in sections(doc)]
+    assert heads == ["WIPO Copyright Treaty (WCT) (1996)", "Article 2 \u2014 Scope of Copyright Protection",
+                     "Article 4"]  # an article with no text of its own is not merged with the next article
+    assert doc.title == "Verdrag inzake auteursrecht (WCT) (1996)"  # the one top-level heading
+    chunks = chunk_document(doc)
+    assert any(c.section.startswith("Article 2") and c.text.startswith("Copyright protection") for c in chunks)
+    assert any("#hashtag is no heading." in c.text for c in chunks)
+
+
+def test_headings_that_share_the_top_level_name_no_document():
+    doc = parse_markdown("### Requesting Information\n\nText.\n\n### Legal Process\n\nMore.\n", default_id="guidelines")
+    assert doc.title == "guidelines"
+    doc = parse_markdown("# Real Title\n\n## A\n\nText.\n", default_id="x")
+    assert doc.title == "Real Title"

@@ -301,3 +301,16 @@ def test_a_bulleted_pair_that_ends_on_a_lists_first_point_brings_the_other_point
     done = composer.complete(pair, hits, ctx)
     assert done.text.rstrip().endswith("contest the decision") and "Other duties" not in done.text
     assert quote_in_source(done.text, texts["guide"], done.start, done.end)
+
+
+def test_a_document_with_the_provision_asked_answers_from_that_provision():
+    doc = ("# Treaty\n\n## Article 6 \u2014 Distribution\n\nNothing in this Treaty shall affect the freedom of Parties to "
+           "determine the conditions under which exceptions to the distribution right apply.\n\n"
+           "## Article 10 \u2014 Limitations\n\nParties shall confine any limitations to certain special cases that do "
+           "not conflict with a normal exploitation of the work.\n")
+    q, hits, ctx, _ = _setup({"treaty": doc}, "What conditions must exceptions meet under Article 10 of the Treaty?")
+    cands = composer.candidates(q, hits, ctx)
+    assert cands and all(hits[c.hit].chunk.section.startswith("Article 10") for c in cands)
+    # without a provision named, both articles are candidates
+    q, hits, ctx, _ = _setup({"treaty": doc}, "What conditions must exceptions meet under the Treaty?")
+    assert {hits[c.hit].chunk.section[:10] for c in composer.candidates(q, hits, ctx)} >= {"Article 6 ", "Article 10"}

@@ -75,3 +75,13 @@ def test_a_work_called_by_its_authors_name_links_to_that_authors_document():
     # an owner no document names links to nothing that way
     links = linker.link(read_question("In Jane Roe's Copyright Basics, what was the first copyright law?").mentions)
     assert not links or links[0].score < 0.8
+
+
+def test_a_documents_file_name_is_a_name_it_answers_to_unless_its_front_matter_names_it():
+    records = RECORDS + [DocumentRecord("wipo-copyright-treaty-1996", "Verdrag inzake auteursrecht (WCT) (1996)"),
+                         DocumentRecord("named-elsewhere", "Its Own Title", front_matter={"title": "Its Own Title"})]
+    linker = Linker([names_from_record(r) for r in records], Stats())
+    links = linker.link(read_question("Under the 1996 WIPO Copyright Treaty, what is not protected?").mentions)
+    assert links and links[0].source_id == "wipo-copyright-treaty-1996" and links[0].score >= 0.9
+    links = linker.link(read_question("What does Named Elsewhere say?").mentions)
+    assert not any(l.source_id == "named-elsewhere" and l.score >= 0.8 for l in links)
