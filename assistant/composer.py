@@ -657,7 +657,7 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
     sides = _sides(q) if "compare" in q.intents else []
     several = across or len(sides) >= 2 or _asks_two_things(q.text)
     limit = w.list_sentences if across else w.max_sentences
-    chosen = [complete(lead, hits, ctx)]
+    chosen = [complete(lead, hits, ctx, q)]
     if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not several \
             and not lead.features.get("pair"):
         return chosen  # the lead sentence brought its list or its explanation: that is the answer
@@ -671,13 +671,13 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         # asked on its own, when the answer so far has none of them
         best = _best_for(part, q, hits, ctx)
         if best is not None and fits(best) and len(chosen) < limit:
-            chosen.append(complete(best, hits, ctx))
+            chosen.append(complete(best, hits, ctx, q))
     for side in sides:  # the best sentence about each side not yet covered
         if any(side(x.text) for x in chosen):
             continue
         best = next((c for c in ranked if side(c.text) and fits(c)), None)
         if best is not None and lead.score - best.score <= 2.5 * w.follow_gap and len(chosen) < limit:
-            chosen.append(complete(best, hits, ctx))
+            chosen.append(complete(best, hits, ctx, q))
     docs = {hits[x.hit].chunk.source_id for x in chosen}
     gap = w.follow_gap * (1.5 if several else 1.0)
     for c in ranked[1:]:
@@ -691,7 +691,7 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         if across and sid in docs:
             continue  # one sentence per document in a list across cases
         docs.add(sid)
-        chosen.append(complete(c, hits, ctx))
+        chosen.append(complete(c, hits, ctx, q))
     return chosen
 
 
@@ -767,6 +767,9 @@ def _same_meaning(a: Candidate, b: Candidate) -> bool:
 _ANAPHOR = re.compile(r"^(?:This|That|These|Those|Such|It|They|Its|Their|Accordingly|Thus|Therefore|Hence|"
                       r"As a result|For (?:that|this|these) reasons?|In (?:that|this) (?:case|way|regard)|"
                       r"The (?:same|latter|former)|Both|Neither|Instead|Nonetheless|Nevertheless|However)\b")
+# An amount or a count: '$750', '30,000', '12 million', '95 years', 'five'.
+_AMOUNT = re.compile(r"[$\u20ac\u00a3\u00a5]\s?\d|\b\d[\d,.]*\b(?!\s*(?:U\.\s?S\.|F\.|S\.\s?Ct))|\b(?:one|two|three|four|five|"
+                     r"six|seven|eight|nine|ten|twelve|twenty|hundred|thousand|million|billion)\b", re.IGNORECASE)
 _EXPLAINED_BY_NEXT = re.compile(r"^(?:That is|In other words|This means|Put (?:differently|simply)|Specifically|"
                                 r"Namely|Because|For example|For instance|First|The first|One)\b")
 # A rule's exception in the sentence after it ('... only allowed on condition that the user has given consent. This
@@ -782,7 +785,7 @@ _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the followi
                         r"\bas follows\b", re.IGNORECASE)
 
 
-def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
+def complete(cand: Candidate, hits: list[Hit], ctx: Context, q: Question | None = None) -> Candidate:
     """A sentence with what it needs to be understood: the list it introduces ('the following systemic risks:'
     and its points), the sentence it leans on ('This was precisely the reason ...'), or the sentences that spell
     out what it announces ('three different licenses'). Read in the whole document, so a list that runs past
@@ -823,6 +826,11 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
                     end = b
             elif _EXPLAINED_BY_NEXT.match(text[nxt[0]:nxt[1]]) or _EXCEPTION_NEXT.match(text[nxt[0]:nxt[1]]):
                 end = nxt[1]
+
+        if end == cand.end and q is not None and q.intents & {"amount", "count"} and not _AMOUNT.search(cand.text):
+            # the amount asked is in the sentence that goes on ('... electing statutory damages instead.
+            # [17 USC §504(c)]. This can be between $750 to $30,000 per work')
+            end = _amount_next(text, end, spans[last + 1:last + 3]) or end
     if (start, end) == (cand.start, cand.end) or end - start > 1500:
         return cand
     return Candidate(cand.hit, start, end, text[start:end], cand.terms, cand.features, cand.score, cand.vector)
@@ -831,6 +839,19 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context) -> Candidate:
 # A point of a list: '(a)', '(iv)', '1.', '2)', '- ', '— ' at the start of its line.
 _POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z0-9]{1,4}\s*\)|[a-z]{1,3}\)|[ivxl]{1,5}\))\s",
                           re.IGNORECASE)
+
+
+def _amount_next(text: str, end: int, after: list[tuple[int, int]]) -> int | None:
+    """The end of the next sentence of the paragraph when it goes on with an amount ('This can be between $750
+    ...'), past a citation standing alone between them; None when it does not."""
+    for a, b in after:
+        sent = text[a:b]
+        if not _same_block(text, end, a):
+            return None
+        if _cite_only(sent) or (len(sent.split()) <= 5 and re.search(r"§|\bU\.?\s?S\.?\s?C\b", sent)):
+            continue
+        return b if _ANAPHOR.match(sent) and _AMOUNT.search(sent) else None
+    return None
 
 
 def _starts_point(text: str, span: tuple[int, int]) -> bool:

@@ -38,6 +38,9 @@ _ANY_HEADING = re.compile(r"^(?:#{1,6}[ \t]+|#{2,6}(?=[^\W_]))(.+?)[ \t]*#*$", r
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*\r?\n", re.S)  # Hugo's TOML front matter
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
 _MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]\n]+)\]\((?:[a-z]+:|/|#|\.)[^)\s]*(?:\s+\"[^\"]*\")?\)")
+# A reference-style link, '[17 USC §504(c)][504]': its words (a '[504]' left in would read as a citation marker).
+# (not a pinpoint citation's '134.22[2][b]': the link starts a word of its own, and its words have a letter)
+_MD_REF_LINK = re.compile(r"(?<![\w\]!])\[([^\]\n]*[A-Za-z][^\]\n]*)\]\[[^\]\n]*\]")
 _HTML_TAG = re.compile(r"</?(?:p|a|div|span|br|img|strong|em|b|i|ul|ol|li|h[1-6]|blockquote|figure|figcaption|"
                        r"table|tr|td|th|tbody|thead|section|article|iframe|script|style|noscript)\b[^>]*>", re.I)
 _ISO = re.compile(r"^\d{4}(?:-\d{2}(?:-\d{2})?)?$")  # a day, or a month or year when that is all that is known
@@ -378,6 +381,7 @@ def plain_markdown(body: str) -> str:
     """The text a reader reads: links as their words ('[Article 4](https://...)' -> 'Article 4'), images dropped,
     and raw HTML in the body (as static-site posts often carry) read as text, so quotes carry no markup."""
     body = _MD_LINK.sub(lambda m: m.group(1) or "", body)
+    body = _MD_REF_LINK.sub(r"\1", body)
     body = _unquote(body)
     if len(_HTML_TAG.findall(body)) >= 3:
         import html as _html

@@ -314,3 +314,19 @@ def test_a_document_with_the_provision_asked_answers_from_that_provision():
     # without a provision named, both articles are candidates
     q, hits, ctx, _ = _setup({"treaty": doc}, "What conditions must exceptions meet under the Treaty?")
     assert {hits[c.hit].chunk.section[:10] for c in composer.candidates(q, hits, ctx)} >= {"Article 6 ", "Article 10"}
+
+
+def test_a_sentence_that_goes_on_with_the_amount_asked_comes_along():
+    doc = ("# Notes\n\n## Registration\n\nWith timely registration, you get the option of electing statutory damages "
+           "instead. 17 USC §504(c). This can be between $750 to $30,000 per work. Plus, fees may be awarded.\n")
+    q, hits, ctx, texts = _setup({"notes": doc}, "What statutory damages can an owner elect after registration?")
+    lead = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("With timely registration")
+                and c.text.endswith("instead."))
+    done = composer.complete(lead, hits, ctx, q)
+    assert done.text.endswith("$30,000 per work.") and "fees" not in done.text
+    assert quote_in_source(done.text, texts["notes"], done.start, done.end)
+    # a question that asks no amount keeps the sentence as it is
+    q2, hits2, ctx2, _ = _setup({"notes": doc}, "What option does registration give an owner?")
+    other = next(c for c in composer.candidates(q2, hits2, ctx2) if c.text.startswith("With timely registration")
+                 and c.text.endswith("instead."))
+    assert composer.complete(other, hits2, ctx2, q2).text == other.text

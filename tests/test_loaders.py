@@ -126,3 +126,11 @@ def test_block_quotes_read_as_their_words_but_code_keeps_its_text():
                          "```\n> a shell prompt\n```\n")
     assert "\nBut with timely registration, \nyou get the option.\nNested.\n" in doc.text
     assert "> a shell prompt" in doc.text
+
+
+def test_reference_style_links_read_as_their_words():
+    doc = parse_markdown("# Notes\n\nYou may elect statutory damages. [17 USC §504(c)][504]. See [the Act][].\n\n"
+                         "[504]: https://example.org/504\n")
+    assert "statutory damages. 17 USC §504(c). See the Act." in doc.text
+    # a pinpoint citation's brackets are not a link, and its numbers stay apart
+    assert "Practice ¶ 134.22[2][b]." in parse_markdown("# N\n\nCiting Practice ¶ 134.22[2][b].\n").text
