@@ -37,7 +37,9 @@ _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*$", re.M)
 _ANY_HEADING = re.compile(r"^(?:#{1,6}[ \t]+|#{2,6}(?=[^\W_]))(.+?)[ \t]*#*$", re.M)
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*\r?\n", re.S)  # Hugo's TOML front matter
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
-_MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[([^\]\n]+)\]\((?:[a-z]+:|/|#|\.)[^)\s]*(?:\s+\"[^\"]*\")?\)")
+# (a link's words may wrap onto the next line, as in hard-wrapped text: '[Circular 9, Works Made\nfor Hire](...)')
+_MD_LINK = re.compile(r"!\[[^\]]*\]\([^)]*\)|\[((?:[^\]\n]|\n(?![ \t]*\n))+)\]\((?:[a-z]+:|/|#|\.)[^)\s]*"
+                      r"(?:\s+\"[^\"]*\")?\)")
 # A reference-style link, '[17 USC §504(c)][504]': its words (a '[504]' left in would read as a citation marker).
 # (not a pinpoint citation's '134.22[2][b]': the link starts a word of its own, and its words have a letter)
 _MD_REF_LINK = re.compile(r"(?<![\w\]!])\[([^\]\n]*[A-Za-z][^\]\n]*)\]\[[^\]\n]*\]")

@@ -134,3 +134,10 @@ def test_reference_style_links_read_as_their_words():
     assert "statutory damages. 17 USC §504(c). See the Act." in doc.text
     # a pinpoint citation's brackets are not a link, and its numbers stay apart
     assert "Practice ¶ 134.22[2][b]." in parse_markdown("# N\n\nCiting Practice ¶ 134.22[2][b].\n").text
+
+
+def test_a_link_whose_words_wrap_reads_as_its_words():
+    doc = parse_markdown("# N\n\nFor more, see [Circular 9, Works Made\nfor Hire](https://example.org/c9.pdf).\n\n"
+                         "[Not a link\n\nat all](https://example.org/x)\n")
+    assert "see Circular 9, Works Made\nfor Hire." in doc.text
+    assert "[Not a link" in doc.text  # a blank line ends a paragraph, and a link never spans two
