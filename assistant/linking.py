@@ -45,6 +45,7 @@ class DocNames:
     headed: frozenset[str] = frozenset()      # provisions its section headings name ('article 34')
     title_stems: frozenset[str] = frozenset()
     kind_stems: frozenset[str] = frozenset()  # its title's and its type's words: what kind of document it is
+    doc_type: str = ""
 
 
 # The owner in a name 'Owner's Thing' ('Richard Dooling's Copyright Basics').
@@ -104,7 +105,7 @@ def names_from_record(record: DocumentRecord) -> DocNames:
             names.append(toks)
     return DocNames(source_id=record.source_id, title=title,
                     provisions=frozenset(_provisions(title)), title_stems=frozenset(content_words(title)),
-                    kind_stems=frozenset(content_words(f"{title} {record.doc_type}")),
+                    kind_stems=frozenset(content_words(f"{title} {record.doc_type}")), doc_type=record.doc_type,
                     title_tokens=frozenset(name_tokens(title)), names=names,
                     acronyms=frozenset(_acronyms([title] + raw_names)),
                     lead_acronyms=frozenset(_acronyms([lead]) if lead else ()),
@@ -290,6 +291,10 @@ class Linker:
                     scored[sid] = Link(sid, s, "text")
             kind = _kind_after(question, m) if question and m.kind in ("name", "acronym", "lower") else ""
             of_kind = {sid for sid in scored if kind in self._ids[sid].kind_stems} if kind else set()
+            if not kind and question and m.kind in ("name", "acronym", "lower") and _court_paper_after(question, m):
+                # 'Alsup's order', 'the Snyder opinion': the court's own paper, when the index holds one the name
+                # points at (a summary of the case is no order; with no such paper, the case's documents answer)
+                of_kind = {sid for sid in scored if self._ids[sid].doc_type in _COURT_TYPES}
             if of_kind:
                 scored = {sid: Link(sid, max(l.score, 0.95), "kind") if sid in of_kind
                           else Link(sid, round(l.score * 0.5, 4), l.via) for sid, l in scored.items()}
@@ -321,6 +326,19 @@ class Linker:
 # guide'). Not court papers: 'the Alsup order' names the case's document, whatever its title says.
 _KINDS = re.compile(r"(guide|guidance|policy|policies|post|blog|article|explainer|report|paper|faq|handbook|primer|"
                     r"study|newsletter|press release|statement|letter|notice|terms|manual)s?\b", re.I)
+
+
+_COURT_PAPER = re.compile(r"(?:order|opinion|ruling|judgment|judgement|decision|complaint|memorandum)s?\b", re.I)
+_COURT_TYPES = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
+
+
+def _court_paper_after(question: str, m: Mention) -> bool:
+    """Whether the question names a court paper right after a mention ('Alsup's order', 'the Bartz opinion')."""
+    at = question.find(m.text)
+    if at < 0:
+        return False
+    k = re.match(r"['\u2019]s?\s+|\s+", question[at + len(m.text):])
+    return bool(k and _COURT_PAPER.match(question[at + len(m.text) + k.end():]))
 
 
 def _kind_after(question: str, m: Mention) -> str:

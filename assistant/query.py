@@ -198,6 +198,8 @@ def mentions_of(question: str) -> list[Mention]:
                 if _QUOTE_OR_STOP.search(question[toks[j - 1][1] + len(toks[j - 1][0]) - 1:toks[j][1]]):
                     break  # a quotation mark or bracket ends a name
                 nxt = toks[j][0].strip(",;:?!")
+                if toks[j - 1][0].endswith(".") and nxt.lower() in _QUESTION_OPENERS:
+                    break  # a sentence ends: 'Thomson Reuters v. Ross. How did ...'
                 if _is_cap(nxt.strip(".'’")):
                     j += 1
                 elif nxt.lower() in _CONNECT and j + 1 < len(toks) and _is_cap(toks[j + 1][0].strip(".'’,;:?!")):

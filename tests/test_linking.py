@@ -85,3 +85,20 @@ def test_a_documents_file_name_is_a_name_it_answers_to_unless_its_front_matter_n
     assert links and links[0].source_id == "wipo-copyright-treaty-1996" and links[0].score >= 0.9
     links = linker.link(read_question("What does Named Elsewhere say?").mentions)
     assert not any(l.source_id == "named-elsewhere" and l.score >= 0.8 for l in links)
+
+
+def test_a_judges_order_links_to_the_order_itself_when_the_index_holds_it():
+    summary = DocumentRecord("bartz", "Bartz v. Anthropic", doc_type="case", front_matter={"judge": "William Alsup"})
+    order = DocumentRecord("bartz-order", "Andrea Bartz v. Anthropic PBC — Order on Fair Use", doc_type="order",
+                           front_matter={"judge": "William Alsup"})
+    question = "How did Alsup's order distinguish the Ross decision?"
+    linker = Linker([names_from_record(r) for r in RECORDS + [summary, order]], Stats())
+    assert linker.link(read_question(question).mentions, question)[0].source_id == "bartz-order"
+    # with no order in the index, the case's own document answers
+    linker = Linker([names_from_record(r) for r in RECORDS + [summary]], Stats())
+    assert linker.link(read_question(question).mentions, question)[0].source_id == "bartz"
+
+
+def test_a_name_ends_where_its_sentence_does():
+    assert [m.text for m in read_question("They relied on Thomson Reuters v. Ross. How did the court rule?").mentions
+            ][:1] == ["Thomson Reuters v. Ross"]
