@@ -7,13 +7,12 @@ import re
 
 from .profile import ACTIVE as PROFILE
 from .query import provision_key
-from .text import sentence_spans
+from .text import HEADING_MARK, heading_level, sentence_spans
 from .types import Chunk, SourceDoc
 
 CHUNKER_VERSION = "sections-v1"
 
-# ('##Title' with no space, as some converters write it, is a heading too; '#hashtag' is not)
-_MD_HEADING = re.compile(r"^(#{1,6}[ \t]+|#{2,6}(?=[^\W_]))(.+?)[ \t]*#*[ \t]*$", re.M)
+_MD_HEADING = re.compile(rf"^({HEADING_MARK})(.+?)[ \t]*#*[ \t]*$", re.M)
 # Statute and article sections in plain text and PDFs: "Article 53", "§ 107.", "Section 29A", "Art. 4 -".
 _LEGAL_HEADING = re.compile(
     r"^[ \t]*((?:Article|Art\.|Section|Sec\.|§{1,2}|Chapter|Part|Rule|Recital)[ \t]*\d+[A-Za-z\-]*"
@@ -37,20 +36,21 @@ def sections(doc: SourceDoc) -> list[tuple[str, int, int]]:
     marks: list[tuple[int, int, str]] = []  # (heading line start, body start, heading)
     if is_md:
         found = list(_MD_HEADING.finditer(text))
-        skip = set()
-        for i, m in enumerate(found):
-            if i in skip:
-                continue
+        i = 0
+        while i < len(found):
+            m = last = found[i]
             head = m.group(2).strip()
             nxt = found[i + 1] if i + 1 < len(found) else None
             # a provision's number over its title ('### Article 10' then '#### Limitations and Exceptions') is one
             # heading, 'Article 10 — Limitations and Exceptions', as the HTML reader names an EU act's articles
             if nxt and provision_key(head) and not text[m.end():nxt.start()].strip() \
-                    and _level(nxt) > _level(m) and not provision_key(nxt.group(2).strip()):
-                skip.add(i + 1)
+                    and heading_level(nxt.group(0)) > heading_level(m.group(0)) \
+                    and not provision_key(nxt.group(2).strip()):
                 head = f"{' '.join(head.split())} \u2014 {nxt.group(2).strip()}"
-                m = nxt
-            marks.append((found[i].start(), min(m.end() + 1, len(text)), head))
+                last = nxt
+                i += 1
+            marks.append((m.start(), min(last.end() + 1, len(text)), head))
+            i += 1
     if not marks:
         for m in _LEGAL_HEADING.finditer(text):
             marks.append((m.start(), m.start(), m.group(1).strip()))
@@ -61,10 +61,6 @@ def sections(doc: SourceDoc) -> list[tuple[str, int, int]]:
         prev_body, prev_head = body_start, head
     out.append((prev_head, prev_body, len(text)))
     return [(h, a, b) for h, a, b in out if text[a:b].strip()]
-
-
-def _level(m: re.Match) -> int:
-    return len(m.group(1).strip(" \t"))
 
 
 def _page_at(doc: SourceDoc, offset: int) -> int | None:

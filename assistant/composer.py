@@ -94,7 +94,6 @@ _XREF = re.compile(r"\s*\[([a-z0-9][a-z0-9/_.-]*[a-z0-9])\]")  # '[kadrey-v-meta
 _ID_LIKE = re.compile(r"[a-z0-9]+(?:[-_/][a-z0-9]+)+")  # what an unknown id looks like: 'no-such-case', not '[2025]'
 
 
-
 # -- the model ---------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Weights:
@@ -965,7 +964,7 @@ def prose(text: str, titles: dict[str, str]) -> str:
         t = titles.get(m.group(1))
         if t:
             return f" ({t})"
-        return "" if _ID_LIKE.fullmatch(m.group(1)) and not m.group(1).isdigit() else m.group(0)
+        return "" if _ID_LIKE.fullmatch(m.group(1)) else m.group(0)
 
     return re.sub(r"\s+([.,;:])", r"\1", _XREF.sub(sub, _flat(text)))
 

@@ -332,24 +332,27 @@ _COURT_PAPER = re.compile(r"(?:order|opinion|ruling|judgment|judgement|decision|
 _COURT_TYPES = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
 
 
-def _court_paper_after(question: str, m: Mention) -> bool:
-    """Whether the question names a court paper right after a mention ('Alsup's order', 'the Bartz opinion')."""
+def _words_after(question: str, m: Mention) -> str | None:
+    """What the question says right after a mention and its possessive ('Alsup's order ...' -> 'order ...'), or
+    None when the mention is not followed by a space."""
     at = question.find(m.text)
     if at < 0:
-        return False
+        return None
     k = re.match(r"['\u2019]s?\s+|\s+", question[at + len(m.text):])
-    return bool(k and _COURT_PAPER.match(question[at + len(m.text) + k.end():]))
+    return question[at + len(m.text) + k.end():] if k else None
+
+
+def _court_paper_after(question: str, m: Mention) -> bool:
+    """Whether the question names a court paper right after a mention ('Alsup's order', 'the Bartz opinion')."""
+    rest = _words_after(question, m)
+    return rest is not None and bool(_COURT_PAPER.match(rest))
 
 
 def _kind_after(question: str, m: Mention) -> str:
     """The stem of the kind of document a question names right after a mention ('the GitHub policy' -> 'polici'),
     or ''."""
-    at = question.find(m.text)
-    if at < 0:
-        return ""
-    k = re.match(r"['’]s?\s+|\s+", question[at + len(m.text):])
-    rest = question[at + len(m.text) + k.end():] if k else ""
-    got = _KINDS.match(rest) if k else None
+    rest = _words_after(question, m)
+    got = _KINDS.match(rest) if rest is not None else None
     if not got or re.match(r"\s*\d", rest[got.end():]):
         return ""  # ('the AI Act article 53' is a provision)
     stems = content_words(got.group(1))

@@ -28,13 +28,13 @@ from .filings import (
 )
 from .html_reader import html_with_marked_scripts, read_structured
 from .lexicon import is_word
-from .text import OPEN_ENDING, http_url
+from .text import HEADING_MARK, OPEN_ENDING, heading_level, http_url
 from .types import SourceDoc
 
 SUPPORTED = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*\r?\n", re.S)
 _H1 = re.compile(r"^#[ \t]+(.+?)[ \t]*#*$", re.M)
-_ANY_HEADING = re.compile(r"^(?:#{1,6}[ \t]+|#{2,6}(?=[^\W_]))(.+?)[ \t]*#*$", re.M)
+_ANY_HEADING = re.compile(rf"^{HEADING_MARK}(.+?)[ \t]*#*$", re.M)
 _TOML_FRONT = re.compile(r"\A\+\+\+[ \t]*\r?\n(.*?)\r?\n\+\+\+[ \t]*\r?\n", re.S)  # Hugo's TOML front matter
 _FENCE = re.compile(r"^(```|~~~).*?^\1[ \t]*$", re.M | re.S)
 # (a link's words may wrap onto the next line, as in hard-wrapped text: '[Circular 9, Works Made\nfor Hire](...)')
@@ -357,13 +357,14 @@ def parse_markdown(text: str, name: str = "<text>", default_id: str = "document"
     if not sid:
         raise LoadError(f"{name}: front matter 'id' is empty")
     body = plain_markdown(body)
-    h1 = _H1.search(_FENCE.sub(lambda f: "\n" * f.group(0).count("\n"), body))  # a '# comment' in code is no title
+    prose_only = _FENCE.sub(lambda f: "\n" * f.group(0).count("\n"), body)  # a '# comment' in code is no title
+    h1 = _H1.search(prose_only)
     if not h1:  # no '# Title': the one heading of the top level there is ('##Verdrag ... (WCT) (1996)' over
         # '### Article 1' ...); where several share the top level ('### Requesting ...', '### United States ...'),
         # they head sections, and none names the document
-        heads = list(_ANY_HEADING.finditer(_FENCE.sub(lambda f: "\n" * f.group(0).count("\n"), body)))
-        top = min((len(m.group(0)) - len(m.group(0).lstrip("#")) for m in heads), default=0)
-        at_top = [m for m in heads if len(m.group(0)) - len(m.group(0).lstrip("#")) == top]
+        heads = list(_ANY_HEADING.finditer(prose_only))
+        top = min((heading_level(m.group(0)) for m in heads), default=0)
+        at_top = [m for m in heads if heading_level(m.group(0)) == top]
         h1 = at_top[0] if len(at_top) == 1 else None
     title = " ".join(str(meta.get("title") or (h1.group(1) if h1 else "") or Path(default_id).name).split())
     # only an http(s) address is ever shown or linked: a `javascript:` url is kept as metadata, never as the url

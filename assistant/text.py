@@ -18,7 +18,10 @@ ABBREV = {
     "e.d", "w.d", "d", "u.k", "e.u", "d.c", "n.y", "s.d.n.y", "n.d.cal", "ag", "gmbh", "bros", "mt", "govt",
 }
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
-_HEADING = re.compile(r"^[ \t]*(?:#{1,6}[ \t]|#{2,6}(?=[^\W_]))")  # ('##Title', as some converters write it)
+# What starts a Markdown heading: '## ' (or '##Title' with no space, as some converters write it; '#hashtag' is
+# no heading).
+HEADING_MARK = r"(?:#{1,6}[ \t]+|#{2,6}(?=[^\W_]))"
+_HEADING = re.compile(rf"^[ \t]*{HEADING_MARK}")
 _POINT = re.compile(r"\((?:[a-z]{1,2}|[ivxlc]{1,6}|\d{1,3}[a-z]?)\)", re.I)  # a point's label: (a), (iv), (2), (3a)
 _END = re.compile(r"[.!?](?:[\"'\u201d\u2019)\]]*)(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9$\u00a7])")
 _WORD = re.compile(r"[A-Za-z0-9\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff$§]+(?:[.'’][A-Za-z0-9]+)*")
@@ -38,6 +41,11 @@ STOPWORDS = frozenset(
 # Press', 'Case No.' / '12-345'): legal text wraps inside citations.
 OPEN_ENDING = re.compile(r"(?:^|[\s(\[\u201c\"])(?:v|vs|No|Nos|no|Mr|Mrs|Ms|Dr|Art|Arts|Sec|Cf|cf|pp?|para|ch|"
                          r"e\.g|i\.e)\.\s*$")
+
+
+def heading_level(line: str) -> int:
+    """How many '#' start a heading line ('### Article 10' -> 3)."""
+    return len(line) - len(line.lstrip("#"))
 
 
 def _blocks(text: str, start: int, end: int, skip: tuple[str, ...] = ()) -> list[tuple[int, int]]:
