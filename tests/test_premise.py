@@ -228,7 +228,7 @@ def test_an_act_nobody_is_named_for_or_a_ruling_is_not_judged_by_its_agent():
     unnamed = "The court restricted the defendant's discovery into the studios' own use of AI."
     assert _missing("Why did Judge Roe restrict the defendant's discovery into the studios' own use of AI?",
                     {"d": unnamed}) == []
-    # ruling, holding and finding are every judge's: 'When did Judge Roe rule on fair use?' is read elsewhere
+    # a ruling no clause gives to another judge is not judged by its agent
     assert _missing("When did Judge Roe rule on the studios' own use of AI?", {"d": DOCKET}) == []
     # a compound word is no negation: 'consumer-facing' does not take back what the question says happened
     assert _missing("Why did Judge Roe restrict discovery to consumer-facing uses?", {"d": DOCKET}) == [
@@ -294,3 +294,73 @@ def test_a_licence_the_question_says_a_party_took_must_be_recorded_with_that_par
         "a licence with Google"]
     took = {"o": "Oracle offers three different licenses for Java. Samsung signed the Commercial License in 2010."}
     assert _missing("Which of Oracle's licences did Samsung sign?", took) == []
+
+
+def test_a_holding_or_denial_the_documents_give_to_another_judge_was_not_the_asked_judges():
+    text = ("On 31 July 2026 Judge Paul A. Engelmayer let the anti-circumvention claim proceed, holding that the "
+            "SearchGuard tool is an access control. On 24 April 2026 Judge Trina L. Thompson denied most of the motion "
+            "to dismiss the refiled complaint.")
+    # (an initial ends no clause, and a middle initial is part of the asked judge's name)
+    assert _missing("Why did Judge Failla hold that the SearchGuard tool is an access control?", {"d": text}) == [
+        "a ruling by Judge Failla"]
+    assert _missing("Why did Judge Engelmayer hold that the SearchGuard tool is an access control?", {"d": text}) == []
+    # a motion the question says was denied is a decision that happened; 'deny' is recorded as 'denied'
+    assert _missing("Why did Judge Gregory B. Williams deny most of the motion to dismiss the refiled complaint?",
+                    {"d": text}) == ["a decision by Judge Williams to deny"]
+    assert _missing("Why did Judge Thompson deny most of the motion to dismiss the refiled complaint?",
+                    {"d": text}) == []
+
+
+def test_a_court_acts_in_the_case_the_question_names_not_in_a_case_its_own_name_links_to():
+    texts = {"ross": "ROSS appealed, and the Third Circuit affirmed. Whether ROSS sought certiorari was not found.",
+             "cox": "The Supreme Court held that Cox was not contributorily liable."}
+    q = read_question("Why did the U.S. Supreme Court refuse to hear ROSS Intelligence's appeal?")
+    q.owners = {"U.S. Supreme Court": {"cox"}, "ROSS Intelligence": {"ross"}}
+    assert check(q, texts).missing == ["a ruling by the Supreme Court"]
+    q.owners = {"U.S. Supreme Court": {"cox"}, "ROSS Intelligence": {"ross", "cox"}}
+    assert check(q, texts).missing == []  # (a name of the case points at the Cox document too)
+    # a case named by its caption is where its courts acted, not the other cases of a provision it names
+    texts = {"andersen": "Judge Orrick dismissed the section 1202 claims in August 2024.",
+             "s1202": "The Ninth Circuit affirmed the dismissal of the section 1202 claims in Doe v. GitHub."}
+    q = read_question("Why did the Ninth Circuit revive the section 1202 claims in Andersen v. Stability AI?")
+    q.owners = {"Andersen v. Stability AI": {"andersen"}, "section 1202": {"s1202"}}
+    assert check(q, texts).missing == ["a ruling by the Ninth Circuit"]
+    q = read_question("Why did the Ninth Circuit affirm the dismissal of the section 1202 claims in Doe v. GitHub?")
+    q.owners = {"Doe v. GitHub": {"s1202"}}
+    assert check(q, texts).missing == []
+
+
+def test_an_act_the_question_dates_must_be_dated_then_when_the_documents_date_it():
+    later = {"d": "On March 18, 2025, the D.C. Circuit ruled that a human author is required. On March 2, 2026, the "
+                  "Supreme Court denied Thaler's petition for certiorari."}
+    asked = "When the Supreme Court denied Thaler's certiorari petition in March 2025, which holding stood?"
+    assert _missing(asked, later) == ["\u201cdenied Thaler's certiorari petition\u201d in March 2025"]
+    assert _missing(asked.replace("2025", "2026"), later) == []
+    # an undated record is no evidence either way
+    assert _missing(asked, {"d": "In 2025 the D.C. Circuit ruled. The Supreme Court later denied Thaler's petition for "
+                                 "certiorari."}) == []
+
+
+def test_an_act_the_documents_give_to_another_party_was_not_the_asked_partys():
+    code = "Meta refused to sign the Code. xAI signed only the Safety and Security chapter of the Code."
+    assert _missing("Why did Meta sign only the Safety and Security chapter of the Code?", {"d": code}) == [
+        "a decision by Meta to sign"]
+    assert _missing("Why did xAI sign only the Safety and Security chapter of the Code?", {"d": code}) == []
+    # the party doing it with any of the act's words is a record, though another party's clause has more of them
+    deals = ("UMG sued Udio, and UMG settled with Udio on 29 October 2025. Warner Music Group settled its lawsuit "
+             "against Udio later.")
+    assert _missing("When did UMG settle its lawsuit with Udio?", {"d": deals}) == []
+
+
+def test_events_a_fronted_clause_or_an_amount_takes_for_granted():
+    reddit = "Reddit sued Anthropic in San Francisco. A jury trial is reported for 2028. No ruling on the merits."
+    assert _missing("After the San Francisco jury found Anthropic liable, how much was Reddit awarded?",
+                    {"d": reddit}) == ["a jury verdict"]
+    assert _missing("What criminal charges were brought against the engineers over the torrenting?",
+                    {"d": "The authors say engineers torrented the books. The suit is a civil class action."}) == [
+        "criminal charges"]
+    concord = "The publishers claim statutory damages above $3 billion. Motions to dismiss are pending."
+    assert _missing("How is the $3 billion settlement of the publishers' suit being divided?", {"d": concord}) == [
+        "a settlement of $3 billion"]
+    assert _missing("How is the $3 billion settlement of the publishers' suit being divided?",
+                    {"d": "The publishers settled the suit for $3 billion."}) == []
