@@ -10,7 +10,7 @@ from .query import provision_key
 from .text import HEADING_MARK, heading_level, sentence_spans
 from .types import Chunk, SourceDoc
 
-CHUNKER_VERSION = "sections-v1"
+CHUNKER_VERSION = "sections-v2"  # v2: a PDF court paper's outline headings start sections
 
 _MD_HEADING = re.compile(rf"^({HEADING_MARK})(.+?)[ \t]*#*[ \t]*$", re.M)
 # Statute and article sections in plain text and PDFs: "Article 53", "§ 107.", "Section 29A", "Art. 4 -".
@@ -19,6 +19,87 @@ _LEGAL_HEADING = re.compile(
     r"(?:[ \t]*[.:\u2013\u2014-][ \t]*[^\n]{0,80})?)[ \t]*$",
     re.M,
 )
+
+
+# A court paper's outline headings, each on a line of its own: '1. THE PURPOSE AND CHARACTER OF THE USE.', 'A. THE
+# COPIES USED TO TRAIN SPECIFIC LLMS.', 'II. DISCUSSION', '(ii) The Pirated Library Copies.', 'JURISDICTION AND VENUE'.
+_OUTLINE_MARK = re.compile(r"^[ \t]*(?:(?P<num>[IVX]{1,5}|[A-H]|\d{1,2})\.|\((?P<par>[ivx]{1,5}|[a-h]|\d{1,2})\))[ \t]+(?P<rest>\S.*?)[ \t]*$")
+_CAPS_LINE = re.compile(r"^[ \t]*(?P<rest>[A-Z][A-Z0-9 ,;:'\u2019&()\-\u2013\u2014]{3,80}?)[ \t]*$")
+_NOT_A_HEADING = re.compile(r"\b(?:COURT|DISTRICT|CASE|NO\.|V\.|VS\.|PLAINTIFFS?|DEFENDANTS?|PETITIONERS?|RESPONDENTS?|"
+                            r"ET AL|CORP|INC|LLC|LTD|ORDERED|DATED|JUDGE|JUSTICE|SYLLABUS)\b")
+
+
+def _caps(text: str) -> bool:
+    letters = [c for c in text if c.isalpha()]
+    return len(letters) >= 4 and sum(c.isupper() for c in letters) >= 0.9 * len(letters)
+
+
+_SMALL_WORDS = frozenset("a an the and or nor but of to in on at by for from with into onto upon over under than as "
+                        "via per vs v".split())
+
+
+def _title_case(text: str) -> bool:
+    """'The Pirated Library Copies.': the words that are not short function words all capitalised."""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019\-]*", text) if w.lower() not in _SMALL_WORDS]
+    return bool(words) and all(w[0].isupper() for w in words) and len(text) <= 90
+
+
+def outline_headings(text: str, skip: int = 0) -> list[tuple[int, int, str]]:
+    """(line start, body start, heading) of a court paper's outline headings, each with its parents' ('4. THE
+    EFFECT OF THE USE UPON THE MARKET ... \u2014 (ii) The Pirated Library Copies.'). A heading is a short line of
+    its own, after a line that ends a sentence (or a blank one): a numbered or lettered line in capitals, a
+    parenthesised one in title case, or a line all in capitals. A heading split over two lines ('... VALUE OF THE' /
+    'COPYRIGHTED WORK.') is one. Levels follow the order in which each style first appears. Lines before `skip`
+    (the caption) are not read."""
+    out: list[tuple[int, int, str]] = []
+    styles: list[str] = []
+    stack: list[tuple[int, str]] = []  # (level, heading)
+    lines = text.split("\n")
+    pos, prev = 0, ""
+    i = 0
+    while i < len(lines):
+        line, start = lines[i], pos
+        pos += len(line) + 1
+        i += 1
+        stripped = line.strip()
+        after_stop = not prev.strip() or prev.rstrip().endswith((".", ":", ";", "?", "!", "\u201d", '"'))
+        prev = line
+        if start < skip or not after_stop or not stripped or len(stripped) > 100:
+            continue
+        m = _OUTLINE_MARK.match(line)
+        style, head = "", stripped
+        if m and m.group("num") and _caps(m.group("rest")):
+            n = m.group("num")
+            style = "roman" if re.fullmatch(r"I{1,3}|IV|VI{0,3}|IX|XI{0,2}", n) else "upper" if n.isalpha() else "arabic"
+        elif m and m.group("par") and _title_case(m.group("rest")) and not m.group("rest").endswith((",", ";")):
+            style = "paren-roman" if re.fullmatch(r"[ivx]+", m.group("par")) else "paren"
+        elif not m and _CAPS_LINE.match(line) and _caps(stripped) and not _NOT_A_HEADING.search(stripped) \
+                and len(stripped.split()) <= 8:
+            style = "caps"
+        if not style:
+            continue
+        body = pos
+        # a capitals heading that runs on ('COUNT IV' / 'ALTERATION OR REMOVAL OF COPYRIGHT MANAGEMENT' / 'INFORMATION
+        # PURSUANT TO 17 U.S.C. §1202'): up to two more lines in capitals, while it ends in no stop
+        runs = 0
+        while style not in ("paren", "paren-roman") and runs < 2 and not head.endswith(".") and i < len(lines) \
+                and _caps(lines[i]) and len(lines[i].strip()) <= 80 and not _OUTLINE_MARK.match(lines[i]):
+            head = f"{head} {lines[i].strip()}"
+            pos += len(lines[i]) + 1
+            body = pos
+            prev = lines[i]
+            i += 1
+            runs += 1
+        if style == "caps" and _NOT_A_HEADING.search(head):
+            continue  # (a party's name run on over two lines of the caption)
+        if style not in styles:
+            styles.append(style)
+        level = styles.index(style)
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        stack.append((level, head))
+        out.append((start, min(body, len(text)), " \u2014 ".join(h for _l, h in stack)))
+    return out
 
 
 def chunk_id(source_id: str, position: int, text: str, version: str = "") -> str:
@@ -54,6 +135,12 @@ def sections(doc: SourceDoc) -> list[tuple[str, int, int]]:
     if not marks:
         for m in _LEGAL_HEADING.finditer(text):
             marks.append((m.start(), m.start(), m.group(1).strip()))
+    if doc.format == "pdf" and len(marks) < 3:
+        # a court paper's own outline, after its caption (the first page's top half)
+        first = doc.pages[0][2] if doc.pages else 0
+        outline = outline_headings(text, skip=min(first // 2, 2500))
+        if len(outline) >= 2:
+            marks = outline
     out: list[tuple[str, int, int]] = []
     prev_body, prev_head = 0, ""
     for line_start, body_start, head in marks:

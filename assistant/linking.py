@@ -291,7 +291,8 @@ class Linker:
                     scored[sid] = Link(sid, s, "text")
             kind = _kind_after(question, m) if question and m.kind in ("name", "acronym", "lower") else ""
             of_kind = {sid for sid in scored if kind in self._ids[sid].kind_stems} if kind else set()
-            if not kind and question and m.kind in ("name", "acronym", "lower") and _court_paper_after(question, m):
+            if not kind and question and m.kind in ("name", "acronym", "lower") and (
+                    _court_paper_after(question, m) or _asks_judges_reasoning(question, m)):
                 # 'Alsup's order', 'the Snyder opinion': the court's own paper, when the index holds one the name
                 # points at (a summary of the case is no order; with no such paper, the case's documents answer)
                 of_kind = {sid for sid in scored if self._ids[sid].doc_type in _COURT_TYPES}
@@ -328,7 +329,23 @@ _KINDS = re.compile(r"(guide|guidance|policy|policies|post|blog|article|explaine
                     r"study|newsletter|press release|statement|letter|notice|terms|manual)s?\b", re.I)
 
 
-_COURT_PAPER = re.compile(r"(?:order|opinion|ruling|judgment|judgement|decision|complaint|memorandum)s?\b", re.I)
+_COURT_PAPER = re.compile(r"(?:order|opinion|ruling|judgment|judgement|decision|complaint|memorandum)s?\b|"
+                          r"court\s+(?:say|said|hold|held|find|found|conclude|explain|reason)", re.I)
+# how a question asks what a judge reasoned, which the judge's own order or opinion says ('How did Judge Alsup treat
+# the market-harm factor?', 'Why did Justice Alito dissent?'), not what a judge did ('When did Judge Alsup certify
+# the class?')
+_REASONED = re.compile(r"^(?:['\u2019]s?\s+)?\s*(?:treat|reason|analy[sz]e|explain|distinguish|hold|find|conclude|"
+                       r"address|describe|weigh|view|handle|assess|characteri[sz]e|interpret|define|justify|"
+                       r"dissent|concur|say|write)\w*\b", re.I)
+
+
+def _asks_judges_reasoning(question: str, m: Mention) -> bool:
+    """Whether the mention is a judge the question asks the reasoning of ('How did Judge Alsup treat ...')."""
+    if not re.match(r"(?:Judge|Justice|Chief Justice|Magistrate Judge)\s", m.text):
+        return False
+    rest = _words_after(question, m)
+    return rest is not None and bool(_REASONED.match(rest)) and bool(
+        re.search(r"\b(?:how|why|what|on what basis|on what grounds)\b", question[:question.find(m.text)], re.I))
 _COURT_TYPES = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
 
 

@@ -83,6 +83,80 @@ class Premise:
         return bool(self.missing)
 
 
+def _names_a_judge(text: str) -> bool:
+    """Whether a text names any judge: 'Judge Ann Poe', 'Justice Holmes', 'ALITO, J.', 'WILLIAM ALSUP / UNITED
+    STATES DISTRICT JUDGE'."""
+    return bool(re.search(r"\b(?:Judge|Justice|JUSTICE)\s+[A-Z]|\b[A-Z][A-Za-z'\-]+,\s*(?:C\.\s*)?J\.|"
+                          r"\b(?:District|Circuit|Magistrate)\s+Judge\b|\bDISTRICT\s+JUDGE\b", text))
+
+
+def _judges_named(question: str) -> list[str]:
+    """Surnames of the judges a question names ('Judge Vince Chhabria' -> 'Chhabria', 'Justice Louis Brandeis')."""
+    return list(dict.fromkeys(m.group(1).split()[-1] for m in re.finditer(
+        r"\b(?:Judge|Justice)\s+((?:[A-Z][\w\-]*(?:['\u2019][A-Za-z][\w\-]+)?\.?\s+){0,3}[A-Z][\w\-]*"
+        r"(?:['\u2019](?!s\b)[A-Za-z][\w\-]+)?)", question)))  # ('Justice Breyer's': Breyer; 'Judge O'Connor')
+
+
+_NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+                 "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"]
+_NUMBER_VALUES = dict(zip(_NUMBER_WORDS, [*range(1, 21), 30, 40, 50, 60, 70, 80, 90, 100]))
+_COUNTED = re.compile(r"(?<![\w$\u20ac\u00a3.,\-\u2013])(\d{1,4}|(?:" + "|".join(_NUMBER_WORDS) + r"))\s+(?:more\s+)?"
+                      r"([a-z]{3,})\b", re.I)
+# what a count can be of, when a document writes it next to the number: a time or things counted
+_UNITS = frozenset(content_words("days weeks months years hours minutes instruments states countries members justices "
+                                  "judges counts claims articles sections pages copies works books songs photographs "
+                                  "images headnotes plaintiffs defendants exhibits patents tracks videos"))
+
+
+def _number(word: str) -> int | None:
+    return int(word) if word.isdigit() else _NUMBER_VALUES.get(word.lower())
+
+
+def _count_missing(question: str, whole: str) -> str:
+    """'30 days' when the question gives a number of days (or instruments, states, copies ...) that the documents
+    never give, while they give another number of them ('10-14 days'); '' otherwise. A question asking how many
+    takes no number for granted; nor does a year ('in 2025')."""
+    if re.search(r"\bhow\s+(?:many|long|much)\b|\bwhether\b|\bat\s+(?:least|most)\b|\bup\s+to\b", question, re.I):
+        return ""
+    for m in _COUNTED.finditer(question):
+        n, unit = _number(m.group(1)), (content_words(m.group(2)) or [""])[0]
+        if n is None or unit not in _UNITS or (m.group(1).isdigit() and len(m.group(1)) == 4):
+            continue
+        seen: set[int] = set()
+        for d in re.finditer(r"(?<![\w$\u20ac\u00a3.,])(\d{1,4}(?:\s*[\-\u2013]\s*\d{1,4})?|(?:" + "|".join(_NUMBER_WORDS)
+                             + r")(?:[\-\u2013\s](?:" + "|".join(_NUMBER_WORDS) + r"))?)\s+(?:\(\d+\)\s+)?(?:[\w\-]+\s+){0,2}?"
+                             + re.escape(m.group(2)[:max(3, len(unit))]) + r"\w*", whole, re.I):
+            for part in re.split(r"[\-\u2013\s]+", d.group(1)):
+                v = _number(part)
+                if v is not None:
+                    seen.add(v)
+        if seen and n not in seen:
+            return f"{m.group(1)} {m.group(2)}"
+    return ""
+
+
+_COUNT_HEADING = re.compile(r"^\s*(?:COUNT\s+(?:[IVXLC]+|\d+|[A-Z]+)|(?:FIRST|SECOND|THIRD|FOURTH|FIFTH|SIXTH|SEVENTH|"
+                            r"EIGHTH|NINTH|TENTH)\s+(?:CLAIM|CAUSE\s+OF\s+ACTION)(?:\s+FOR\s+RELIEF)?)\b[^\n]*\n?([^\n]*)\n?([^\n]*)",
+                            re.M)
+
+
+def _count_not_pleaded(question: str, whole: str) -> str:
+    """'a defamation count' when the question speaks of a complaint's count or claim for relief of some kind and
+    the complaint's counts ('COUNT IV' / 'ALTERATION OR REMOVAL OF COPYRIGHT MANAGEMENT INFORMATION') have none of
+    that kind; '' otherwise, and when the documents head no counts."""
+    m = re.search(r"\b(?:the|its|a|an)\s+((?:[\w\-]+\s+){1,3}?)(?:count|claim for relief|cause of action)\b", question, re.I)
+    if not m:
+        return ""
+    kind = [w for w in content_words(m.group(1)) if w not in ("first", "second", "third", "fourth", "fifth")]
+    heads = [" ".join(x.groups()) + " " + x.group(0) for x in _COUNT_HEADING.finditer(whole)]
+    if not kind or len(heads) < 2:
+        return ""
+    if any(all(k in set(content_words(h)) for k in kind) for h in heads):
+        return ""
+    return f"a {m.group(1).strip()} count"
+
+
 # What an amount can be said to be, and how a document would record it with the amount.
 _AMOUNT_EVENTS = {"settlement": r"\bsettl\w*", "fine": r"\bfine[ds]?\b|\bpenalt\w*", "verdict": r"\bverdicts?\b|\bjury\b",
                   "award": r"\baward\w*", "judgment": r"\bjudg(?:e)?ments?\b", "payment": r"\bpa(?:y|id|ys|yment)\b"}
@@ -204,6 +278,19 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
                     re.search(rf"(?<![\w]){re.escape(t)}(?![\w])", low) for t in m.tokens) \
                     and not (m.kind == "acronym" and _spelt_out(m.text, whole)):
                 out.missing.append(m.text)
+    # 'Why did Judge Chhabria conclude in the Bartz order ...?': a judge none of its documents names, though they
+    # name the judges they speak of (a text that names none, 'the court restricted ...', says nothing either way)
+    if (happened or _PAST_CLAUSE.search(q.text) or re.search(r"\bdid\s+(?:\w+\s+)?(?:Judge|Justice)\b", q.text)):
+        for judge in _judges_named(q.text):
+            if _names_a_judge(whole) and not re.search(rf"\b{re.escape(judge)}\b", whole, re.I):
+                out.missing.append(f"Judge {judge}" if not re.search(rf"Justice\s+(?:\S+\s+){{0,2}}{re.escape(judge)}",
+                                                                     q.text) else f"Justice {judge}")
+    counted = _count_missing(q.text, whole)  # '50 instruments of ratification': the treaty says 30
+    if counted:
+        out.missing.append(counted)
+    pleaded = _count_not_pleaded(q.text, whole)  # 'the defamation count of the complaint': it pleads none
+    if pleaded:
+        out.missing.append(pleaded)
     for label in _subdivisions(q.text):
         if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
             out.missing.append(label)
@@ -267,6 +354,10 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
             # Commission fine ...', 'What damages does Getty seek?' - needs only a mention, not a record)
             out.missing.append(what)
     if happened and not out.missing:
+        act = _separate_opinion_missing(q.text, texts)  # 'Why did Justice Breyer dissent?': he concurred
+        if act:
+            out.missing.append(act)
+    if (happened or re.match(r"\s*(?:When|After|Once|Since|Now that|Given that)\b", q.text)) and not out.missing:
         act = _party_act_missing(q, texts, whole)  # 'Why did Meta sign only the safety chapter?': xAI did
         if act:
             out.missing.append(act)
@@ -286,6 +377,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         out.missing.remove("an award of damages")  # damages never mentioned at all say it more plainly
     out.missing = [m for m in out.missing if not any(o != m and o.startswith((m + " by ", m + " of "))
                                                      for o in out.missing)]
+    # ('Judge Failla' is said by 'a ruling by Judge Failla')
+    out.missing = [m for m in out.missing if not any(o != m and f" by {m}" in o for o in out.missing)]
     return out
 
 
@@ -868,15 +961,56 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     return ""
 
 
+def _separate_opinion_missing(question: str, texts: dict[str, str]) -> str:
+    """'a dissent by Justice X' when the question says X dissented (or concurred) and the opinion names who did,
+    without X ('BREYER, J., filed a concurring opinion. ALITO, J., filed a dissenting opinion.'); '' otherwise."""
+    m = re.search(rf"\b(?:Judge|Justice)\s+{_JUDGE_NAME}(?:['\u2019]s)?\s+(?:\w+\s+){{0,4}}?(dissent|concurr?)\w*", question) \
+        or re.search(rf"\b(dissent|concurr?)\w*\s+(?:by|of|from)\s+(?:Judge|Justice)\s+{_JUDGE_NAME}", question)
+    if not m:
+        return ""
+    kind, name = (m.group(2), m.group(1)) if m.group(1) and m.group(1)[0].isupper() else (m.group(1), m.group(2))
+    kind = "dissent" if kind.startswith("dissent") else "concurr"
+    said: set[str] = set()
+    for text in texts.values():
+        for rx in (r"\b([A-Z][A-Za-z'\u2019\-]+),\s*(?:C\.\s*)?J\.,\s*(?:filed\s+an?\s+)?(dissent|concurr)",
+                   r"\bJUSTICE\s+([A-Z][A-Z'\u2019\-]+),?\s+(?:with\s+whom[^.]{0,80}?,\s*)?(dissent|concurr)",
+                   r"\b(?:Judge|Justice)\s+(?:[A-Z][\w.'\u2019\-]*\s+){0,2}?([A-Z][\w'\u2019\-]+)\s+(?:\w+\s+){0,2}?"
+                   r"(dissent|concurr)"):
+            said |= {who.lower() for who, k in re.findall(rx, text) if k == kind}
+    if said and name.lower() not in said:
+        title = "Judge" if "Judge" in m.group(0) else "Justice"
+        return f"a {'dissent' if kind == 'dissent' else 'concurrence'} by {title} {name}"
+    return ""
+
+
 def _asked_party_act(q: Question) -> tuple[Mention, str, str] | None:
     """(party, verb, the words after it) for 'Why did Meta sign only the safety chapter ...?', or None: a party the
     question names, and says did something."""
     m = re.search(r"\b(?:did|had|has)\s+(?!the\b)((?:[A-Z][\w.&'\u2019\-]*\s+){1,4}?)(?!not\b|ever\b|never\b|also\b|"
                   r"first\b|just\b|then\b)([a-z]{3,})\b(.*)$", q.text)
-    if not m or re.match(r"(?:Magistrate|Judge|Justice|District|Chief)\b", m.group(1)):
+    verb = m.group(2) if m else ""
+    if not m:
+        # a clause that takes the act for granted: 'When the Information Commissioner's Office published its survey
+        # in December 2023, what ...?', 'Now that GitHub accepts pull requests, how ...?'
+        m = re.match(r"\s*(?:When|After|Once|Since|Now that|Given that)\s+(?:the\s+)?((?:[A-Z][\w.&'\u2019\-]*\s+){1,5}?)"
+                     r"([a-z]{3,}(?:ed|es|s))\b([^,?]*)", q.text)
+        if not m:
+            return None
+        verb = _base_form(m.group(2))
+    if re.match(r"(?:Magistrate|Judge|Justice|District|Chief)\b", m.group(1)):
         return None
-    party = next((p for p in _parties(q) if p.text == m.group(1).strip()), None)
-    return (party, m.group(2), m.group(3)) if party is not None else None
+    name = m.group(1).strip()
+    party = next((p for p in _parties(q) if p.text == name or p.text.removeprefix("the ") == name), None)
+    return (party, verb, m.group(3)) if party is not None else None
+
+
+def _base_form(verb: str) -> str:
+    """'published' -> 'publish', 'accepts' -> 'accept', 'settled' -> 'settle', 'denied' -> 'deny' (near enough for
+    _verb_forms, which also matches the base with an 'e')."""
+    for end, put in (("ied", "y"), ("ies", "y"), ("ed", ""), ("es", ""), ("s", "")):
+        if verb.endswith(end) and len(verb) - len(end) >= 3:
+            return verb[: -len(end)] + put
+    return verb
 
 
 # who a clause says acted: the last name before its verb ('xAI signed', 'Warner Music Group (WMG) settled')
@@ -908,6 +1042,7 @@ def _party_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
         return ""
     tests = _alias_tests(party, whole)
     found: list[tuple[int, str]] = []
+    negated: list[int] = []
     for text in texts.values():
         for m in re.finditer(_verb_forms(verb), text, re.I):
             clause, at = _clause_at(text, m.start(), m.end())
@@ -915,25 +1050,33 @@ def _party_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
             after = clause[at + m.end() - m.start():]
             again = re.search(_verb_forms(verb), after, re.I)
             n = sum(w in set(content_words(after[:again.start()] if again else after)) for w in obj)
-            if n < 1 or _taken_back(clause[:at]) or re.search(rf"\b(?:{_REFUSED}|fail\w*)\s+to\s+$", clause[:at], re.I):
-                continue  # ('Meta refused to sign': no signing)
+            if n < 1:
+                continue
+            if _taken_back(clause[:at]) or re.search(rf"\b(?:{_REFUSED}|fail\w*)\s+to\s+$", clause[:at], re.I):
+                negated.append(n)  # ('Meta refused to sign', 'we do not accept Pull Requests': not done)
+                continue
             # (the subject's part of the clause: 'Meta refused to sign and xAI signed only ...' is xAI's act)
             pre = re.split(r"\b(?:and|but|while|whereas|or)\b", clause[:at])[-1]
             if any(t.search(pre) or t.search(clause[at:]) for t in tests):
                 found.append((n, "x"))
                 continue
             subj = _SUBJECT.search(pre)
-            who = subj.group(1) if subj else ""
-            if not who or re.fullmatch(r"(?:The|This|That|It|On|In|By|Under|A|An)\b.*", who) \
+            who = re.sub(r"^The\s+", "", subj.group(1)) if subj else ""
+            if who and set(content_words(party.text)) <= set(content_words(who)):
+                found.append((n, "x"))  # ('The Information Commissioner\u2019s Office has published ...')
+            elif not who or re.fullmatch(r"(?:The|This|That|It|On|In|By|Under|A|An)\b.*", who) \
                     or who.split()[0] in [mo.title() for mo in MONTHS] or _same_initials(party, who):
                 found.append((n, ""))
             else:
                 found.append((n, "other"))
     # (a clause with the party doing it, and any of the act's words, is a record: 'UMG settled with Udio' for 'When
     # did Universal Music settle its lawsuit with Udio?', though 'Warner settled its lawsuit against Udio' has more)
-    if not found or any(a == "x" for _n, a in found):
+    if not found and negated and max(negated) >= 2:
+        return f"a decision by {party.text} to {verb}"  # every record of the act says it was not done
+    best = max((n for n, _a in found), default=0)
+    # (a clause with the party doing it, with nearly as many of the act's words, is a record)
+    if not found or any(a == "x" and n >= best - 1 for n, a in found):
         return ""
-    best = max(n for n, _a in found)
     if best >= 2 and all(a == "other" for n, a in found if n == best):
         return f"a decision by {party.text} to {verb}"
     return ""

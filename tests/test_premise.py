@@ -364,3 +364,58 @@ def test_events_a_fronted_clause_or_an_amount_takes_for_granted():
         "a settlement of $3 billion"]
     assert _missing("How is the $3 billion settlement of the publishers' suit being divided?",
                     {"d": "The publishers settled the suit for $3 billion."}) == []
+
+
+def test_a_dissent_or_concurrence_the_opinion_gives_to_others():
+    slip = ("ROBERTS, C. J., delivered the opinion of the Court. BREYER, J., filed a concurring opinion. ALITO, J., "
+            "filed a dissenting opinion. JUSTICE ALITO, dissenting. I therefore respectfully dissent.")
+    assert _missing("Why did Justice Breyer dissent from the Court's ruling?", {"d": slip}) == [
+        "a dissent by Justice Breyer"]
+    assert _missing("Why did Justice Alito dissent from the Court's ruling?", {"d": slip}) == []
+    assert _missing("Why did Justice Breyer write a concurrence?", {"d": slip}) == []
+    # an opinion that names no one as dissenting says nothing either way
+    assert _missing("Why did Justice Breyer dissent?", {"d": "The Court affirmed."}) == []
+
+
+def test_a_judge_the_documents_never_name_while_they_name_others():
+    order = "This order grants summary judgment in part.\nIT IS SO ORDERED.\nWILLIAM ALSUP\nUNITED STATES DISTRICT JUDGE"
+    assert _missing("Why did Judge Vince Chhabria conclude that the scanning was fair use?", {"d": order}) == [
+        "Judge Chhabria"]
+    assert _missing("Why did Judge Alsup conclude that the scanning was fair use?", {"d": order}) == []
+    assert _missing("How did Judge Alsup's order treat the scanning?", {"d": order}) == []  # (a possessive)
+    # a text that names no judge says nothing about which one
+    assert _missing("Why did Judge Roe conclude that the scanning was fair use?", {"d": "The court held it fair."}) == []
+
+
+def test_a_number_of_things_the_documents_give_otherwise():
+    treaty = "This Treaty shall enter into force three months after 30 instruments of ratification have been deposited."
+    assert _missing("Why does the Treaty require 50 instruments of ratification?", {"d": treaty}) == [
+        "50 instruments"]
+    assert _missing("Why does the Treaty require 30 instruments of ratification?", {"d": treaty}) == []
+    assert _missing("Why does the Treaty require thirty instruments of ratification?", {"d": treaty}) == []
+    assert _missing("How many instruments does the Treaty require?", {"d": treaty}) == []
+    # no number of them in the documents at all: nothing to contradict
+    assert _missing("Why does the Treaty wait 90 days?", {"d": treaty}) == []
+
+
+def test_a_count_the_complaint_does_not_plead():
+    complaint = ("COUNT I\nCOPYRIGHT INFRINGEMENT UNDER 17 U.S.C. § 101\n1. The Software is original.\nCOUNT II\n"
+                 "BREACH OF CONTRACT\n2. Defendants breached the Contract.\n")
+    assert _missing("Under the defamation count of the complaint, what relief is sought?", {"d": complaint}) == [
+        "a defamation count"]
+    assert _missing("Under the breach of contract count of the complaint, what relief is sought?",
+                    {"d": complaint}) == []
+
+
+def test_an_act_a_fronted_clause_gives_to_a_party_that_the_documents_give_to_another_or_deny():
+    hub = ("The Responsible Technology Adoption Unit (RTA) in DSIT published the results of its public attitudes to "
+           "data and AI survey in December 2023. The Information Commissioner\u2019s Office has also published "
+           "guidance on data.")
+    asked = ("When the Information Commissioner's Office published its public attitudes to data and AI survey, what "
+             "did it find?")
+    assert _missing(asked, {"d": hub}) == ["a decision by Information Commissioner's Office to publish"]
+    readme = "Please STOP: we do not accept Pull Requests or other contributions to this repository."
+    assert _missing("Now that GitHub accepts pull requests to this repository, how should a notice be sent?",
+                    {"d": readme}) == ["a decision by GitHub to accept"]
+    assert _missing("Now that GitHub accepts pull requests to this repository, how should a notice be sent?",
+                    {"d": "GitHub accepts pull requests to this repository."}) == []
