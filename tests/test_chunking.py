@@ -69,3 +69,30 @@ def test_headings_that_share_the_top_level_name_no_document():
     assert doc.title == "guidelines"
     doc = parse_markdown("# Real Title\n\n## A\n\nText.\n", default_id="x")
     assert doc.title == "Real Title"
+
+
+def test_a_court_papers_outline_headings_start_sections_with_their_parents():
+    from assistant.types import SourceDoc
+
+    caption = "UNITED STATES DISTRICT COURT\nNORTHERN DISTRICT OF CALIFORNIA\nANDREA BARTZ, et al.,\nPlaintiffs.\n"
+    body = ("This order rules on the motion.\nSTATEMENT\nThe authors sued.\nANALYSIS\nThe factors follow.\n"
+            "1. THE PURPOSE AND CHARACTER OF THE USE.\nTraining was transformative.\n"
+            "A. THE COPIES USED TO TRAIN SPECIFIC LLMS.\nThey were used to train.\n"
+            "(ii) The Pirated Library Copies.\nThey were stolen.\n"
+            "4. THE EFFECT OF THE USE UPON THE MARKET FOR OR VALUE OF THE\nCOPYRIGHTED WORK.\nDemand was displaced.\n"
+            "(b) the court may act within 30 days,\nwhich is no heading.\nCOUNT IV\nALTERATION OR REMOVAL OF COPYRIGHT "
+            "MANAGEMENT\nINFORMATION PURSUANT TO 17 U.S.C. §1202\n70. The Software had management information.\n")
+    text = caption * 20 + body  # (the caption fills the first page's top half, which is not read for headings)
+    doc = SourceDoc(source_id="order", title="Order", text=text, format="pdf", pages=[(1, 0, len(text))])
+    heads = [h for h, _a, _b in sections(doc)]
+    assert heads[1:] == [
+        "STATEMENT", "ANALYSIS", "ANALYSIS \u2014 1. THE PURPOSE AND CHARACTER OF THE USE.",
+        "ANALYSIS \u2014 1. THE PURPOSE AND CHARACTER OF THE USE. \u2014 A. THE COPIES USED TO TRAIN SPECIFIC LLMS.",
+        "ANALYSIS \u2014 1. THE PURPOSE AND CHARACTER OF THE USE. \u2014 A. THE COPIES USED TO TRAIN SPECIFIC LLMS. "
+        "\u2014 (ii) The Pirated Library Copies.",
+        "ANALYSIS \u2014 4. THE EFFECT OF THE USE UPON THE MARKET FOR OR VALUE OF THE COPYRIGHTED WORK.",
+        "COUNT IV ALTERATION OR REMOVAL OF COPYRIGHT MANAGEMENT INFORMATION PURSUANT TO 17 U.S.C. \u00a71202",
+    ]
+    # the caption's lines in capitals are no headings, and every chunk is verbatim text of its section
+    for c in chunk_document(doc):
+        assert doc.text[c.start:c.end] == c.text
