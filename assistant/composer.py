@@ -443,7 +443,9 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     months = _asked_months(q.text)
     asked_provisions = {provision_key(m.tokens[0]) for m in q.mentions if m.kind == "provision"}
     q_phrases = defined_terms(q)
-    asks_primary = bool(re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
+    asks_primary = bool(re.search(r"\bthe\s+(?:[A-Z][\w\-]+\s+)?court\s+(?:say|said|hold|held|find|found|conclude|"
+                                  r"explain|reason)", q.text)  # ('what did the Bartz court say': in its paper)
+                        or re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
                                   r"regulation|directive|statute|text|article|section|report|complaint|guidance|"
                                   r"letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
                                   r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.IGNORECASE)

@@ -291,8 +291,10 @@ class Linker:
                     scored[sid] = Link(sid, s, "text")
             kind = _kind_after(question, m) if question and m.kind in ("name", "acronym", "lower") else ""
             of_kind = {sid for sid in scored if kind in self._ids[sid].kind_stems} if kind else set()
-            if not kind and question and m.kind in ("name", "acronym", "lower") and (
-                    _court_paper_after(question, m) or _asks_judges_reasoning(question, m)):
+            if not kind and question and (m.kind in ("name", "acronym", "lower") and (
+                    _court_paper_after(question, m) or _asks_judges_reasoning(question, m))
+                    # 'what did the Bartz court say': a case's court speaks in its own papers
+                    or m.kind == "court" and _court_paper_after(question, m)):
                 # 'Alsup's order', 'the Snyder opinion': the court's own paper, when the index holds one the name
                 # points at (a summary of the case is no order; with no such paper, the case's documents answer)
                 of_kind = {sid for sid in scored if self._ids[sid].doc_type in _COURT_TYPES}

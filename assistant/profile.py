@@ -92,6 +92,7 @@ GENERIC = Profile(
         "separately": ["concurring", "dissenting", "concurrence", "dissent"],
         "concur": ["separately", "concurring", "concurrence"], "dissent": ["dissenting", "separately"],
         "wrote": ["delivered", "authored", "opinion"], "write": ["delivered", "authored", "filed"],
+        "tri": ["trial"], "try": ["trial"],  # ('what would still be tried': 'a trial on the pirated copies')
     }),
     primary_types=frozenset({"order", "opinion", "judgment", "filing", "legislation", "statute", "regulation",
                              "official", "guidance", "decision"}),
