@@ -102,3 +102,17 @@ def test_a_judges_order_links_to_the_order_itself_when_the_index_holds_it():
 def test_a_name_ends_where_its_sentence_does():
     assert [m.text for m in read_question("They relied on Thomson Reuters v. Ross. How did the court rule?").mentions
             ][:1] == ["Thomson Reuters v. Ross"]
+
+
+def test_a_judges_reasoning_or_a_cases_court_speaking_links_to_the_courts_own_paper():
+    summary = DocumentRecord("bartz", "Bartz v. Anthropic", doc_type="case", front_matter={"judge": "William Alsup"})
+    order = DocumentRecord("bartz-order", "Andrea Bartz v. Anthropic PBC — Order on Fair Use", doc_type="order",
+                           front_matter={"judge": "William Alsup"})
+    linker = Linker([names_from_record(r) for r in RECORDS + [summary, order]], Stats())
+    for question in ("How did Judge Alsup treat the market-harm factor for the pirated books?",
+                     "What did the Bartz court say would still be tried?"):
+        assert linker.link(read_question(question).mentions, question)[0].source_id == "bartz-order", question
+    # what the judge did, not how the judge reasoned, is no reason to prefer the paper
+    question = "When did Judge Alsup certify the class?"
+    links = {l.source_id: l.score for l in linker.link(read_question(question).mentions, question)}
+    assert links["bartz"] >= links["bartz-order"]
