@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 CORPUS_SETS = ["evals/core.yaml", "evals/smoke.yaml", "evals/updates-2026h2.yaml", "evals/corpus-dev.yaml",
                "evals/corpus-dev2.yaml"]
-REALDOC_SETS = ["evals/realdocs-dev.yaml"]
+REALDOC_SETS = ["evals/realdocs-dev.yaml", "evals/premise-dev2.yaml"]
 
 
 @pytest.fixture(scope="session")
