@@ -75,3 +75,18 @@ def mentions_place(place: str, text: str, jurisdiction: str = "") -> bool:
     words = (place, *PLACE_OF.get(place, ()))
     return any(re.search(rf"(?<![\w.]){re.escape(w)}(?![\w])", text, re.I if len(w) > 3 else 0)
                or (len(w) <= 3 and re.search(rf"(?<![\w.]){re.escape(w.upper())}(?![\w])", text)) for w in words)
+
+
+def places_named(question: str) -> list[str]:
+    """The places a question names, as their adjectives ('Has Australia brought in ...?' -> ['australian'], 'a company
+    in Japan' -> ['japanese']): countries with a jurisdiction code, not cities ('the Munich court' is in a German
+    document), and not the US or the EU, which most of an index's documents are about without naming."""
+    out: list[str] = []
+    for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b", question):
+        for cand in (m.group(0), m.group(0).split()[-1]):
+            low = cand.lower()
+            adj = low if low in PLACE_OF else _BY_NAME.get(low)
+            if adj and adj in CODES and adj not in ("american", "european") and adj not in out:
+                out.append(adj)
+                break
+    return out

@@ -330,3 +330,23 @@ def test_a_sentence_that_goes_on_with_the_amount_asked_comes_along():
     other = next(c for c in composer.candidates(q2, hits2, ctx2) if c.text.startswith("With timely registration")
                  and c.text.endswith("instead."))
     assert composer.complete(other, hits2, ctx2, q2).text == other.text
+
+
+ROUNDUP = """# Other countries
+
+## Roundup
+
+In Canada, the collecting society sued a music generator over training on its members' songs in 2026.
+Australia rejected a text and data mining exception for AI training in October 2025.
+"""
+
+
+def test_a_sentence_about_another_country_than_the_one_asked_about_is_marked():
+    q, hits, ctx, _texts = _setup({"roundup": ROUNDUP}, "Has Australia brought in a text and data mining exception?")
+    cands = composer.candidates(q, hits, ctx)
+    marks = {c.text.split(",")[0].split(" rejected")[0]: c.features["place_missing"] for c in cands
+             if c.features.get("pair") == 0.0}
+    assert marks == {"In Canada": 1.0, "Australia": 0.0}
+    # a question that names no country marks nothing
+    q, hits, ctx, _texts = _setup({"roundup": ROUNDUP}, "Which countries rejected a text and data mining exception?")
+    assert not any(c.features["place_missing"] for c in composer.candidates(q, hits, ctx))

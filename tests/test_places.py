@@ -30,3 +30,12 @@ def test_a_citys_or_regions_name_is_a_place():
     from assistant.places import is_place
     assert is_place(("london",)) and is_place(("new", "york")) and is_place(("germany",))
     assert not is_place(("getty",)) and not is_place(("new",)) and not is_place(())
+
+
+def test_the_countries_a_question_names_not_its_cities_or_the_us():
+    from assistant.places import places_named
+
+    assert places_named("Has Australia brought in a text and data mining exception for AI training?") == ["australian"]
+    assert places_named("Can a company in Japan train a commercial AI model?") == ["japanese"]
+    assert places_named("What did the Munich court decide in GEMA v. OpenAI?") == []  # (a city: the case is German)
+    assert places_named("Can a wholly AI-generated work be registered in the US?") == []
