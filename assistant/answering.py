@@ -218,6 +218,18 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
         for sid in texts:
             links[sid] = max(links.get(sid, 0.0), top)
         about += [sid for sid in texts if sid not in about]
+    asked_fields = composer.record_fields(asked)
+    if asked_fields:
+        # the caption or signature line of a named court paper that gives its judge, date, court or docket
+        for sid in [s for s, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:2]:
+            meta = retriever.docs.get(sid, {})
+            if meta.get("doc_type") not in composer.COURT_PAPERS:
+                continue
+            for a, _b in composer.record_lines(document_text(sid), composer.record_values(meta), asked_fields):
+                h = retriever.hit_at(sid, a, qv)
+                if h is not None and h.chunk.id not in have:
+                    have.add(h.chunk.id)
+                    out.append(h)
     for sid in about:
         found: list[Hit] = []
         if terms:

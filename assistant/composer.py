@@ -136,6 +136,8 @@ class Weights:
     primary: float = 0.64       # the question asks what the order/Act/opinion says, and this is that document
     preamble: float = -0.3     # a recital, a preamble or a code's editorial notes: why a law was made or changed
     pair: float = 0.94         # two neighbouring sentences taken together (longer; the answer may be the second)
+    record: float = 4.5         # a court paper's own caption or signature line giving what the question asks of
+                               # it: its judge, date, court or docket (set by hand, 2026-12-04: see the README)
     place_missing: float = -1.0  # the question names a country and neither the sentence nor its document's
                                  # jurisdiction is of it (set by hand on the dev sets, 2026-12-04: see the README)
     provision: float = 1.15     # the sentence is in the provision the question names ('under section 504': §504);
@@ -169,7 +171,7 @@ SHAPE_FEATURES = tuple(f"shape_{i}" for i in ("when", "amount", "count", "who", 
                                                  "law", "define", "why", "respond", "compare", "condition", "docket"))
 FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
             *SHAPE_FEATURES, "novelty", "section", "focus_missing", "asked_month", "long", "short", "question_mark",
-            "already_said", "primary", "pair", "preamble", "provision", "place_missing")
+            "already_said", "primary", "pair", "preamble", "provision", "place_missing", "record")
 WEIGHTS = Weights()
 
 
@@ -420,6 +422,23 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                 cand = Candidate(hi, ps, pe, ptext, frozenset(content_words(ptext)))
                 cand.features["pair"] = 1.0
                 pool.append(cand)
+    asked_fields = record_fields(q)
+    if asked_fields:
+        for hi, h in enumerate(hits):
+            sid = h.chunk.source_id
+            if ctx.linked.get(sid, 0.0) < 0.8 or h.meta.get("doc_type") not in COURT_PAPERS:
+                continue  # (a case summary's judge is in its prose; a court paper's in its caption or signature)
+            for s, e in record_lines(ctx.document_text(sid), record_values(h.meta), asked_fields):
+                if not h.chunk.start <= s < h.chunk.end:
+                    continue
+                same = [c for c in pool if c.start == s and c.end == e and hits[c.hit].chunk.source_id == sid]
+                if not same and (sid, s, e) not in seen:
+                    seen.add((sid, s, e))
+                    text = ctx.document_text(sid)[s:e]
+                    same = [Candidate(hi, s, e, text, frozenset(content_words(text)))]
+                    pool += same
+                for cand in same:
+                    cand.features["record"] = 1.0
     if not pool:
         return []
     idf = ctx.stats.idf
@@ -495,6 +514,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         f["primary"] = 1.0 if asks_primary and c.source_id in ctx.primary else 0.0
         f["sim"] = f["sim_gap"] = 0.0
         f.setdefault("pair", 0.0)
+        f.setdefault("record", 0.0)
         f["preamble"] = 1.0 if _NOT_OPERATIVE.match(c.section.strip().lower()) else 0.0
         f["provision"] = 1.0 if asked_provisions and provision_key(c.section) in asked_provisions else 0.0
         f["place_missing"] = 1.0 if places and not any(
@@ -510,6 +530,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     cheap = [c for c in pool]
     cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
     shortlist = cheap[: w.prefilter]
+    shortlist += [c for c in cheap[w.prefilter:] if c.features.get("record")]  # (what the record says is asked)
     if ctx.embed is not None and ctx.query_vector is not None and shortlist:
         vecs = SENTENCE_VECTORS.get_many([c.text for c in shortlist], ctx.embed)
         sims = vecs @ np.asarray(ctx.query_vector, dtype=np.float32)
@@ -522,6 +543,78 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         for c in shortlist:
             c.features["sim"] = c.features["passage"] * 0.5
     return shortlist
+
+
+# -- a court paper's record: what its caption and signature say of it ---------------------------------------------
+COURT_PAPERS = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
+_ISSUED = re.compile(r"\b(?:issu|fil|decid|sign|enter|dated|rul|handed|deliver)\w*", re.I)
+
+
+def record_fields(q: Question) -> list[str]:
+    """What a question asks of a document's own record: 'Which judge issued the ruling, and on what date?' ->
+    ['judge', 'date']; the court and the docket number too. ('When did the court rule on fair use?' asks when an
+    event happened, which the record's date need not be: only a question of when the paper itself was issued, filed
+    or signed asks for it.)"""
+    out = [f for f in ("judge", "court", "docket") if f in q.intents]
+    if re.search(r"\b(?:on )?what date\b|\bwhen\b", q.text, re.I) and _ISSUED.search(q.text) \
+            and re.search(r"\b(?:order|opinion|ruling|decision|judgment|minutes|complaint|filing|memorandum)\b", q.text, re.I):
+        out.append("date")
+    return out
+
+
+def record_values(meta: dict[str, Any]) -> dict[str, str]:
+    """The judge, court, docket and date a document's reader took from its caption and signature."""
+    import json
+
+    try:
+        fm = json.loads(meta.get("fm") or "{}")
+    except ValueError:
+        fm = {}
+    return {k: str(v) for k, v in {**fm, "date": meta.get("date") or fm.get("date", ""),
+                                   "court": meta.get("court") or fm.get("court", ""),
+                                   "docket": meta.get("docket") or fm.get("docket", "")}.items()
+            if k in ("judge", "court", "docket", "date") and v}
+
+
+def _date_forms(iso: str) -> list[str]:
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", iso)
+    if not m:
+        return []
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    month = MONTHS[mo - 1].title()
+    return [f"{month} {d}, {y}", f"{d} {month} {y}", f"{month[:3]}. {d}, {y}", iso]
+
+
+def record_lines(text: str, values: dict[str, str], fields_asked: list[str], limit: int = 8000
+                 ) -> list[tuple[int, int]]:
+    """(start, end) of the line of a court paper's caption or signature that gives each field asked ('Present: The
+    Honorable CHRISTINA A. SNYDER', 'Case No. 2:16-cv-08962-CAS-KSx Date January 15, 2019'), looked for in its
+    first and last pages; a field the reader found no value for is not looked for."""
+    out: list[tuple[int, int]] = []
+    windows = [(0, min(limit, len(text)))] + ([(len(text) - limit, len(text))] if len(text) > 2 * limit else [])
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)
+             if any(a <= m.start() < b for a, b in windows)]
+    for f in fields_asked:
+        v = values.get(f, "")
+        if not v:
+            continue
+        if f == "judge":
+            tests = [re.compile(rf"\b{re.escape(v.split()[-1])}\b", re.I)]
+        elif f == "date":
+            tests = [re.compile(re.escape(x), re.I) for x in _date_forms(v)]
+        elif f == "docket":
+            tests = [re.compile(re.escape(v), re.I)]
+        else:  # the court: its first part ('United States District Court')
+            tests = [re.compile(r"\s+".join(map(re.escape, v.split(",")[0].split())), re.I)]
+        found = next(((a, b) for a, b in lines if any(t.search(text[a:b]) for t in tests)
+                      and len(text[a:b].split()) <= 25), None)
+        if found is not None:
+            a, b = found
+            while b > a and text[b - 1].isspace():
+                b -= 1
+            if (a, b) not in out:
+                out.append((a, b))
+    return out
 
 
 _MARKER_LIKE = re.compile(r"\[\d{1,3}\]")
@@ -672,6 +765,9 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         return not (any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen)
                     or any(_overlaps(c, x, hits) for x in chosen))
 
+    for c in ranked[1:]:  # every record line asked for ('Which judge ..., and on what date?': both)
+        if c.features.get("record") and fits(c) and len(chosen) < limit and lead.features.get("record"):
+            chosen.append(c)
     for part in question_parts(q.text) if ctx.embed is not None else ():
         # 'Who wrote the opinion, and did any Justice write separately?': the best sentence for each question
         # asked on its own, when the answer so far has none of them

@@ -350,3 +350,39 @@ def test_a_sentence_about_another_country_than_the_one_asked_about_is_marked():
     # a question that names no country marks nothing
     q, hits, ctx, _texts = _setup({"roundup": ROUNDUP}, "Which countries rejected a text and data mining exception?")
     assert not any(c.features["place_missing"] for c in composer.candidates(q, hits, ctx))
+
+
+MINUTES = ("UNITED STATES DISTRICT COURT\nCENTRAL DISTRICT OF CALIFORNIA\nCIVIL MINUTES - GENERAL\n"
+           "Case No. 2:16-cv-08962-CAS-KSx Date January 15, 2019\nPresent: The Honorable CHRISTINA A. SNYDER\n"
+           "The Court denies the motion. The judge found the request premature.\n")
+
+
+def test_a_court_papers_record_lines_give_its_judge_date_court_and_docket():
+    values = {"judge": "Christina A. Snyder", "date": "2019-01-15", "docket": "2:16-cv-08962-CAS-KSx",
+              "court": "United States District Court, Central District of California"}
+    q = read_question("Which judge issued the ruling on the motions in limine, and on what date?")
+    assert composer.record_fields(q) == ["judge", "date"]
+    got = [MINUTES[a:b] for a, b in composer.record_lines(MINUTES, values, ["judge", "date", "court", "docket"])]
+    assert got == ["Present: The Honorable CHRISTINA A. SNYDER", "Case No. 2:16-cv-08962-CAS-KSx Date January 15, 2019",
+                   "UNITED STATES DISTRICT COURT"]
+    # when an event happened is no question of the paper's own date; a field the reader did not find is not sought
+    assert composer.record_fields(read_question("When did the court rule on fair use?")) == []
+    assert composer.record_lines(MINUTES, {"date": "2019-01-15"}, ["judge"]) == []
+
+
+def test_the_record_line_that_answers_leads_for_a_court_paper_only():
+    import json
+
+    question = "Which judge issued the ruling on the motions in limine, and on what date?"
+    q, hits, ctx, texts = _setup({"mins": MINUTES}, question, linked={"mins": 0.95})
+    fm = json.dumps({"judge": "Christina A. Snyder", "date": "2019-01-15"})
+    for h in hits:
+        h.meta = {**h.meta, "doc_type": "filing", "fm": fm, "date": "2019-01-15"}
+    answer = composer.compose(q, hits, ctx)
+    assert "CHRISTINA A. SNYDER" in answer.text and "January 15, 2019" in answer.text
+    for c in answer.citations:
+        assert quote_in_source(c.quote, texts[c.source_id], c.start, c.end)
+    # a case summary says who its judge is in its prose: its lines are not read as a record
+    for h in hits:
+        h.meta = {**h.meta, "doc_type": "case"}
+    assert not any(c.features["record"] for c in composer.candidates(q, hits, ctx))
