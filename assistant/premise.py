@@ -404,7 +404,9 @@ _PRESENT = re.compile(r"\b(?:is|are|am|do|does)\b", re.I)  # 'How are fines capp
 # a clause that says what already happened, whatever the tense of the question ('Why is Warner still suing Suno after
 # Universal settled ...?', 'When the Supreme Court denied ..., which holding ...?')
 _PAST_CLAUSE = re.compile(r"\b(?:after|since|once|now that|following|given that|when(?!\s+(?:did|was|were|is|are|does|do|"
-                          r"has|have|had|will|can|could|would|should|might|must|may)\b))\s+[^?,;]*?\b(?-i:[a-z]{3,}ed|"
+                          r"has|have|had|will|can|could|would|should|might|must|may)\b))\s+[^?,;]*?"
+                          # (not a present passive: 'when a user is notified')
+                          r"(?<!\bis\s)(?<!\bare\s)(?<!\bbe\s)(?<!\bgets\s)(?<!\bget\s)\b(?-i:[a-z]{3,}ed|"
                           r"paid|won|lost|struck|upheld|held|found|made|gave|brought|took|sent|sold|bought)\b", re.I)
 
 
@@ -917,6 +919,13 @@ def _clause_at(text: str, start: int, end: int, back: int = 220, ahead: int = 26
     return f"{before}{text[start:end]}{after[:stop]}", len(before)
 
 
+def _object_words(rest: str) -> list[str]:
+    """The words an act's object is known by: the first five content words after the verb, less numbers and
+    months (a date says when, not what)."""
+    months = {m.lower() for m in MONTHS}
+    return [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in months][:5]
+
+
 def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     """'a decision by Judge X to <verb>' when the documents record the act the question says Judge X did, but as
     another judge's ('Magistrate Judge Richlin restricted ...' for 'Why did Judge Kronstadt restrict ...?'), or
@@ -927,8 +936,7 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     if asked is None:
         return ""
     judge, verb, rest = asked
-    months = {m.lower() for m in MONTHS}
-    obj = [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in months][:5]
+    obj = _object_words(rest)
     if len(obj) < 2:
         return ""
     forms = _verb_forms(verb)
@@ -1036,8 +1044,7 @@ def _party_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     if asked is None:
         return ""
     party, verb, rest = asked
-    months = {m.lower() for m in MONTHS}
-    obj = [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in months][:5]
+    obj = _object_words(rest)
     if len(obj) < 2:
         return ""
     tests = _alias_tests(party, whole)
