@@ -90,6 +90,18 @@ def _names_a_judge(text: str) -> bool:
                           r"\b(?:District|Circuit|Magistrate)\s+Judge\b|\bDISTRICT\s+JUDGE\b", text))
 
 
+def _article_absent(question: str, texts: dict[str, str]) -> str:
+    """'Article 101' when the question names an article of a law whose full text is among the documents (one that
+    heads five or more of its articles, 'Article 1' among them) and that text heads no such article; '' otherwise."""
+    for m in re.finditer(r"\bArticle\s+(\d{1,3})[a-z]?\b", question):
+        n = m.group(1)
+        for text in texts.values():
+            heads = set(re.findall(r"(?m)^\s*(?:#+\s*)?Article\s+(\d{1,3})[a-z]?\b", text))
+            if len(heads) >= 5 and "1" in heads and n not in heads and int(n) > max(int(h) for h in heads):
+                return f"Article {n}"
+    return ""
+
+
 def _judges_named(question: str) -> list[str]:
     """Surnames of the judges a question names ('Judge Vince Chhabria' -> 'Chhabria', 'Justice Louis Brandeis')."""
     return list(dict.fromkeys(m.group(1).split()[-1] for m in re.finditer(
@@ -291,6 +303,9 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     pleaded = _count_not_pleaded(q.text, whole)  # 'the defamation count of the complaint': it pleads none
     if pleaded:
         out.missing.append(pleaded)
+    absent = _article_absent(q.text, texts)  # 'Article 101 of the GDPR': it ends at Article 99
+    if absent:
+        out.missing.append(absent)
     for label in _subdivisions(q.text):
         if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
             out.missing.append(label)
@@ -370,7 +385,17 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         act = _judge_act_missing(q, texts, whole)  # 'Why did Judge Kronstadt restrict ...?': another judge did
         if act:
             out.missing.append(act)
+    if (happened or _asks_what_happened(q.text, decided=True)) and not out.missing:
+        act = _court_polarity_missing(q.text, texts)  # 'Why did the court grant the motion to strike?': denied
+        if act:
+            out.missing.append(act)
+    if not out.missing:
+        act = _act_year_missing(q.text, whole)  # 'the Data (Use and Access) Act 2023': the act is of 2025
+        if act:
+            out.missing.append(act)
     # a jury and its verdict are one thing missing, not two; nor are 'an affirmance' and 'an affirmance by the ...'
+    if "a jury" in out.missing and "a jury verdict" in out.missing:
+        out.missing.remove("a jury")
     if "a jury" in out.missing and "a verdict" in out.missing:
         out.missing.remove("a jury")
     if "damages" in out.missing and "an award of damages" in out.missing:
@@ -416,14 +441,18 @@ def _asks_what_happened(question: str, decided: bool = False) -> bool:
     counts as the decision that happened, not as a request."""
     past = bool(_PAST.search(question)) or (bool(_PAST_VERB.search(question)) and not _PRESENT.search(question)) \
         or bool(_PAST_CLAUSE.search(question))
+    # (what a finding or holding says is no negation of it: 'its finding that Option B was not FRAND')
+    said = re.search(r"\b(?:find|finding|findings|found|hold|holding|held|conclu\w+|ruled?|ruling|decided?|decision)\s+that\b",
+                     question, re.I)
     back = [m for m in _NOT_A_RECORD_BEFORE.finditer(question) if not (
-        decided and _REQUEST.fullmatch(m.group(0)) and _DECIDED.search(question[max(0, m.start() - 60):m.start()]))]
+        decided and _REQUEST.fullmatch(m.group(0)) and _DECIDED.search(question[max(0, m.start() - 60):m.start()]))
+        and not (said and m.start() > said.end())]
     return past and not back and not _ASKS_POSSIBLE.search(question)
 
 
 _REQUEST = re.compile(rf"(?:{_REQUEST_WORDS})", re.I)
 _DECIDED = re.compile(r"\b(?:grant\w*|den(?:y|ied|ies)|refus\w*|reject\w*|turn(?:ed|s)?\s+down|dismiss\w*|approv\w*|"
-                      r"allow\w*|accept\w*|decline\w*|rule[sd]? on)\b[^?.]*$", re.I)
+                      r"allow\w*|accept\w*|decline\w*|rul(?:e[sd]?|ing) on)\b[^?.]*$", re.I)
 
 
 def records(recorded: str, text: str) -> bool:
@@ -486,7 +515,7 @@ def _asks_court_acted(question: str, court: str) -> str:
                       or (fronted and at.end() <= fronted.end() and _PAST_CLAUSE.match(question))):
         return ""  # 'In Feist, did the Supreme Court hold ...?' asks whether ('After the jury found ..., how much
         # ...?' takes the verdict for granted)
-    if not (re.search(rf"{c}\W+(?:\w+\W+){{0,3}}(?:{_RULING_VERBS})\b", question, re.I)
+    if not (re.search(rf"{c}\W+(?:\w+\W+){{0,6}}?(?:{_RULING_VERBS}|finding|findings)\b", question, re.I)
             # 'Why did the Ninth Circuit revive ...?': whatever the court is said to have done, it ruled
             or re.search(rf"\bdid\s+(?:the\s+)?(?:[\w.']+\s+){{0,2}}{c}\s+(?!not\b|ever\b|never\b)(?-i:[a-z]{{3,}})\b",
                          question, re.I)
@@ -669,6 +698,9 @@ def _dated_act_missing(question: str, texts: dict[str, str]) -> str:
     documents record that act, with its words, only at other times (the denial is dated March 2026); '' when they
     record it in that month, or do not date it at all (an undated record is no evidence either way)."""
     for qa, qb, period in _dates_in(question):
+        if not re.search(r"\b(?:in|on|during|since)\s+(?:early\s+|late\s+|mid-)?(?:\d{1,2}(?:st|nd|rd|th)?\s+)?$",
+                         question[:qa], re.I):
+            continue  # ('refuse to let Ericsson add its March 2016 offer': the date is the offer's)
         clause_start = max([m.end() for m in re.finditer(r"[,;:?]|\b(?:and|but|when|after|before|which|that)\b",
                                                          question[:qa])] or [0])
         clause = question[clause_start:qa]
@@ -789,7 +821,8 @@ def _alias_tests(m: Mention, whole: str) -> list[re.Pattern]:
 
 # where a clause ends: a stop, a blank line, or a comma before a word that starts another clause ('..., so Suno has
 # settled only with Warner')
-_CLAUSE_BREAK = re.compile(r"(?<!\b(?-i:[A-Z]))[.;:!?](?=\s)|\n\s*\n|,\s+(?:and|but|so|while|whereas|after|before|when|although|though|"
+_CLAUSE_BREAK = re.compile(r"(?<!\b(?-i:[A-Z]))(?<!\bDr)(?<!\bMr)(?<!\bMs)(?<!\bMrs)(?<!\bNo)(?<!\bCo)(?<!\bInc)(?<!\bLtd)"
+                           r"(?<!\bCorp)(?<!\bJr)(?<!\bSt)(?<!\bv)(?<!\bvs)[.;:!?](?=\s)|\n\s*\n|,\s+(?:and|but|so|while|whereas|after|before|when|although|though|"
                            r"which|who|whom|as|since|because|then)\b|\s[\u2013\u2014]\s", re.I)
 
 
@@ -884,6 +917,7 @@ def _asked_judge_act(question: str) -> tuple[str, str, str] | None:
     m = re.search(rf"\b(?:did|had|has)\s+(?:Magistrate\s+|District\s+|Chief\s+)?(?:Judge|Justice)\s+{_JUDGE_NAME}\s+"
                   r"([a-z]{2,})\b(.*)$", question)
     if not m or m.group(2) in ("not", "never", "ever", "also", "first", "finally", "then", "just") \
+            or re.search(r"['\u2019]s$", m.group(1)) \
             or re.fullmatch(r"(?:say|think|write|explain)s?", m.group(2)):
         return None  # (what every judge does to a question: no act of its own)
     return m.group(1), m.group(2), m.group(3)
@@ -892,6 +926,52 @@ def _asked_judge_act(question: str) -> tuple[str, str, str] | None:
 # Verbs of ruling: a document records a holding with any of them ('Why did Judge X hold that ...?': 'Judge Y ruled
 # that ...', 'holding that ...').
 _RULING_FAMILY = frozenset({"rule", "hold", "find", "decide", "conclude"})
+
+
+_GRANTED = r"(?:grant|allow|approv|accept|permit|sustain|uph[eo]ld)\w*"
+
+
+def _court_polarity_missing(question: str, texts: dict[str, str]) -> str:
+    """'a decision to grant' when the question says the court granted (or allowed, approved ...) something that
+    the documents record it denied (or refused, rejected ...), and 'a decision to deny' the other way round: the
+    clauses with the act's object words that record the opposite, and none that record the act ('Why did the court
+    grant the motion to strike the expert report?': 'the Court DENIES ... motion to strike the expert report')."""
+    m = re.search(r"\bdid\s+the\s+(?:\w+\s+)?(?:court|tribunal|panel|judge)\s+(grant|allow|approve|accept|permit|sustain|"
+                  r"uphold|deny|refuse|reject|decline|dismiss|overrule)\b(.*)$", question, re.I)
+    if not m:
+        return ""
+    verb, obj = m.group(1).lower(), _object_words(m.group(2))
+    if len(obj) < 2:
+        return ""
+    positive = verb in ("grant", "allow", "approve", "accept", "permit", "sustain", "uphold")
+    same, opposite = (_GRANTED, _REFUSED) if positive else (_REFUSED + r"|overrul\w*|dismiss\w*", _GRANTED)
+    found = {"same": 0, "opposite": 0}
+    for text in texts.values():
+        for kind, rx in (("same", same), ("opposite", opposite)):
+            for v in re.finditer(rf"\b(?:{rx})\b", text, re.I):
+                clause, at = _clause_at(text, v.start(), v.end())
+                n = sum(w in set(content_words(clause[at:])) for w in obj)
+                # (the opposite needs most of the object's words; the act itself, any two of them)
+                if n >= (min(4, len(obj)) if kind == "opposite" else 2) and not _taken_back(clause[:at]):
+                    found[kind] += 1
+    if found["opposite"] and not found["same"]:
+        return f"a decision to {verb}"
+    return ""
+
+
+def _act_year_missing(question: str, whole: str) -> str:
+    """'the Data (Use and Access) Act 2023' when the documents name that act only with another year ('Data (Use
+    and Access) Act 2025'); '' otherwise."""
+    for m in re.finditer(r"\b((?:[A-Z][\w\-]*|\((?:[A-Z][\w\-]*|and|of|the|for)(?:\s+(?:[A-Z][\w\-]*|and|of|the|for))*\)|"
+                         r"of|and|the|for)(?:\s+(?:[A-Z][\w\-]*|\([^)]{1,40}\)|of|and|the|for)){0,7}\s+Act)\s+((?:19|20)\d\d)\b",
+                         question):
+        name, year = m.group(1), m.group(2)
+        name = re.sub(r"^(?:(?:the|of|and|for)\s+)+", "", name, flags=re.I)
+        rx = r"\s+".join(re.escape(w) for w in name.split())
+        years = {y for y in re.findall(rf"{rx}\s*(?:of\s+)?((?:19|20)\d\d)\b", whole, re.I)}
+        if years and year not in years:
+            return f"the {name} {year}"
+    return ""
 
 
 def _verb_forms(verb: str) -> str:
@@ -953,7 +1033,9 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
                 n = sum(w in words for w in obj)
                 if n < 2:
                     continue
-                agent = _agent(clause[:at], clause[at:], name, own, magistrate)
+                signer = _signer(text)
+                agent = _agent(clause[:at], clause[at:], name, own, magistrate,
+                               signer if signer and signer != judge.lower() else "")
                 if not refused and _taken_back(clause[:at]):
                     continue
                 found.append((n, refused, agent))
@@ -1089,9 +1171,18 @@ def _party_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     return ""
 
 
-def _agent(before: str, after: str, name: str, own: bool, magistrate: bool) -> str:
+def _signer(text: str) -> str:
+    """The surname of the judge who signed a court paper ('BETH LABSON FREEMAN / United States District Judge'),
+    or ''."""
+    m = re.search(r"(?m)^\s*((?:[A-Z][A-Za-z.'\-]*\s+){0,3}[A-Z][A-Za-z'\-]+)\s*,?\s*\n?\s*(?:United\s+States\s+)?(?:District|"
+                  r"Magistrate|Circuit|Chief)\s+Judge\b", text[-4000:])
+    return m.group(1).split()[-1].lower() if m else ""
+
+
+def _agent(before: str, after: str, name: str, own: bool, magistrate: bool, signer: str = "") -> str:
     """Who did the act of a clause: 'x' (the asked judge, or 'the Court' in that judge's own order), 'other' (a
-    judge by another name, or an unnamed magistrate judge when the asked judge is none), or '' (nobody named)."""
+    judge by another name, 'the Court' in another judge's signed order, or an unnamed magistrate judge when the
+    asked judge is none), or '' (nobody named)."""
     full = r"(?:[A-Z][\w'\u2019\-]*\.?\s+){0,3}([A-Z][\w'\u2019\-]+)"  # the whole name: 'Judge Ann Poe', not 'Judge Ann'
     agents = list(re.finditer(rf"\b(?:Magistrate\s+)?(?:Judge|Justice)\s+{full}(?=\W)|\b[Tt]he\s+magistrate\s+"
                               r"judge\b|\b(?:[Tt]he|[Tt]his)\s+(?-i:Court)\b", before))
@@ -1104,7 +1195,7 @@ def _agent(before: str, after: str, name: str, own: bool, magistrate: bool) -> s
     if re.search(rf"\b{name}\b", said, re.I):
         return "x"
     if re.search(r"\bCourt\b", said):
-        return "x" if own else ""
+        return "x" if own else ("other" if signer else "")
     if re.search(r"\bmagistrate\s+judge\b", said, re.I) and not m.groups()[0]:
         return "" if magistrate else "other"
     return "other"

@@ -419,3 +419,54 @@ def test_an_act_a_fronted_clause_gives_to_a_party_that_the_documents_give_to_ano
                     {"d": readme}) == ["a decision by GitHub to accept"]
     assert _missing("Now that GitHub accepts pull requests to this repository, how should a notice be sent?",
                     {"d": "GitHub accepts pull requests to this repository."}) == []
+
+
+def test_a_decision_the_documents_record_the_other_way_round():
+    order = "The Court DENIES the motion to strike the expert report of Dr. Smith."
+    assert _missing("Why did the court grant the motion to strike the expert report of Dr. Smith?",
+                    {"d": order}) == ["a decision to grant"]
+    assert _missing("Why did the court deny the motion to strike the expert report of Dr. Smith?", {"d": order}) == []
+
+
+def test_an_act_named_with_a_year_the_documents_give_it_otherwise():
+    hub = ("The survey came out in December 2023. Section 80 of the Data (Use and Access) Act 2025 has introduced "
+           "changes to Article 22 of the UK GDPR.")
+    assert _missing("What changes did section 80 of the Data (Use and Access) Act 2023 make to Article 22?",
+                    {"d": hub}) == ["the Data (Use and Access) Act 2023"]
+    assert _missing("What changes did section 80 of the Data (Use and Access) Act 2025 make to Article 22?",
+                    {"d": hub}) == []
+
+
+def test_an_article_past_the_end_of_a_laws_text():
+    law = "\n".join(f"Article {n}\nText of article {n}." for n in range(1, 100))
+    assert _missing("What transitional arrangements does Article 101 of the Regulation lay down?", {"d": law}) == [
+        "Article 101"]
+    assert _missing("What does Article 99 of the Regulation lay down?", {"d": law}) == []
+    # a summary that heads a few articles is no full text
+    assert _missing("What does Article 101 lay down?", {"d": "Article 3\nResearch.\nArticle 4\nAnyone."}) == []
+
+
+def test_the_court_in_another_judges_signed_order_is_that_judge():
+    order = ("Accordingly, the Court will bar Dr. Bravman from opining that the products infringe other patents.\n"
+             "IT IS SO ORDERED.\nBETH LABSON FREEMAN\nUnited States District Judge")
+    asked = "Why did Magistrate Judge Nathaniel Cousins bar Dr. Bravman from opining that the products infringe?"
+    assert _missing(asked, {"d": order + "\nMagistrate Judge Cousins set the schedule."}) == [
+        "a decision by Judge Cousins to bar"]
+    assert _missing("Why did Judge Freeman bar Dr. Bravman from opining that the products infringe?", {"d": order}) == []
+
+
+def test_a_date_that_is_the_objects_does_not_date_the_act():
+    texts = {"d": "On March 22, 2016, Ericsson made a per-unit offer. In 2017 the court refused to let Ericsson add "
+                  "the offer to its contentions."}
+    assert _missing("Why did the court refuse to let Ericsson add its March 2016 per-unit offer to its contentions?",
+                    texts) == []
+
+
+def test_what_a_finding_says_is_no_negation_of_it_and_a_possessive_is_no_judge():
+    tcl = ("In TCL v. Ericsson the remaining claims were tried to the Court in a bench trial, and no jury was "
+           "empanelled. Option B was not FRAND.")
+    assert _missing("How did the jury in TCL v. Ericsson explain its finding that Option B was not FRAND?",
+                    {"d": tcl}) == ["a jury verdict"]
+    cox = "Justice Thomas wrote for the Court that knowing some subscribers infringe is not enough."
+    assert _missing("Why did Justice Thomas's opinion hold that knowing some subscribers infringe is not enough?",
+                    {"d": cox}) == []
