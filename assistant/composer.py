@@ -881,6 +881,8 @@ _EXCEPTION_NEXT = re.compile(r"^(?:This|That|The (?:foregoing|preceding|first) (
                              r"(?:shall|does|do|will|may)\s+not\s+(?:prevent|apply|affect|preclude|prejudice|restrict)\b")
 _EXCEPTION_PARAGRAPH = re.compile(r"^(?:\d+\.\s+|\(\d+\)\s+)?(?:Paragraphs?|Subparagraphs?|Points?)\s+(?:\d+|\([a-z0-9]+\))"
                                   r"(?:\s*(?:,|and|or)\s*(?:\d+|\([a-z0-9]+\)))*\s+(?:shall|does|do|will)\s+not\s+apply\b")
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
 _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
                         r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"
                         r"categories|steps|grounds|claims|questions|options|ways|parts|criteria|principles)\b|"
@@ -921,11 +923,18 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context, q: Question | None 
             # right not to be subject to ... 2. Paragraph 1 shall not apply if the decision:' and its points)
             end = _list_end(text, spans, last + 1) if text[after[0]:after[1]].rstrip().endswith(":") else after[1]
         elif nxt and _same_block(text, end, nxt[0]):
-            if _ANNOUNCES.search(cand.text):
-                for a, b in spans[idx + 1:idx + 4]:
-                    if b - start > 900 or not _same_block(text, end, a):
+            announced = _ANNOUNCES.search(cand.text)
+            if announced:
+                # the sentences that spell it out; a number announced runs to the sentence with its last ordinal
+                # ('three different licenses. The first is ... The second option ... The third option is ...')
+                n = _COUNT_WORDS.get(announced.group(0).split()[0].lower(), 0)
+                last_ordinal = re.compile(rf"^\W*(?:the\s+)?(?:{_ORDINALS[n - 1]}|finally|lastly)\b", re.I) if 2 <= n <= 7 else None
+                for a, b in spans[idx + 1:idx + (2 * n + 2 if last_ordinal else 4)]:
+                    if b - start > (1300 if last_ordinal else 900) or not _same_block(text, end, a):
                         break
                     end = b
+                    if last_ordinal and last_ordinal.match(text[a:b]):
+                        break
             elif _EXPLAINED_BY_NEXT.match(text[nxt[0]:nxt[1]]) or _EXCEPTION_NEXT.match(text[nxt[0]:nxt[1]]):
                 end = nxt[1]
 

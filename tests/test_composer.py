@@ -386,3 +386,22 @@ def test_the_record_line_that_answers_leads_for_a_court_paper_only():
     for h in hits:
         h.meta = {**h.meta, "doc_type": "case"}
     assert not any(c.features["record"] for c in composer.candidates(q, hits, ctx))
+
+
+LICENCES = """# Licences
+
+## Licensing
+
+Although the company owns the code, it offers three different licenses to those who want to use it. The first is the
+General Public License, which is free. This arrangement is called open source. The second option is the
+Specification License, which covers the declaring code. The third option is the Commercial License, which is for
+businesses. The company charges royalties for it. The platform runs on phones.
+"""
+
+
+def test_an_announced_number_of_things_runs_to_its_last_ordinal():
+    q, hits, ctx, texts = _setup({"lic": LICENCES}, "Which licenses does the company offer for its code?")
+    lead = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("Although"))
+    done = composer.complete(lead, hits, ctx, q)
+    assert done.text.rstrip().endswith("businesses.")
+    assert "royalties" not in done.text and "The second option" in done.text
