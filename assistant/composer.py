@@ -23,7 +23,7 @@ import numpy as np
 from . import prompts
 from .citations import INSTRUCTION, quote_in_source
 from .lexicon import is_common_word
-from .places import asked_place, is_place, mentions_place, places_named
+from .places import CITY_CODES, asked_place, is_place, mentions_place, places_named
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans, focus_terms, intents_of, provision_key
 from .text import MONTHS, content_words, sentence_spans
@@ -304,7 +304,14 @@ def _rest_coverages(q: Question, hits: list[Hit], ctx: Context) -> list[float] |
     terms = stem_weights(rest, ctx.stats.idf, ctx.profile.related)
     if not terms:
         return None
-    return [coverage(terms, set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))) for h in hits]
+    # a city the question places its case in is covered by a document of that city's jurisdiction ('did getty win
+    # anything in london?': the UK case)
+    cities = {t: CITY_CODES[t] for t in rest if t in CITY_CODES}
+
+    def words(h: Hit) -> set[str]:
+        got = set(content_words(f"{h.chunk.title} {h.chunk.section} {h.chunk.text}"))
+        return got | {t for t, code in cities.items() if str(h.meta.get("jurisdiction", "")).upper() == code}
+    return [coverage(terms, words(h)) for h in hits]
 
 
 def unknown_names(q: Question, stats: LexicalStats) -> list[str]:

@@ -27,6 +27,15 @@ PLACE_OF = {
 CITIES = frozenset("""london delhi beijing shanghai hangzhou guangzhou shenzhen tokyo osaka paris berlin hamburg madrid
     rome milan amsterdam brussels luxembourg vienna dublin edinburgh toronto sydney california york delaware texas
     massachusetts washington virginia illinois florida europe asia seoul budapest munich cologne""".split())
+# The jurisdiction each of those cities and regions is in (world knowledge: 'in London' is a question about English
+# law, which a UK document answers without naming the city)
+CITY_CODES = {**{c: "UK" for c in ("london", "edinburgh")}, "delhi": "IN",
+              **{c: "CN" for c in ("beijing", "shanghai", "hangzhou", "guangzhou", "shenzhen")},
+              "tokyo": "JP", "osaka": "JP", "paris": "FR", **{c: "DE" for c in ("berlin", "hamburg", "munich", "cologne")},
+              "madrid": "ES", "rome": "IT", "milan": "IT", "amsterdam": "NL", "vienna": "AT", "dublin": "IE",
+              "toronto": "CA", "sydney": "AU", "seoul": "KR", "budapest": "HU",
+              **{c: "US" for c in ("california", "york", "delaware", "texas", "massachusetts", "washington", "virginia",
+                                   "illinois", "florida")}}
 # every word of a place's name or adjective
 PLACE_WORDS = frozenset(PLACE_OF) | {w for names in PLACE_OF.values() for n in names for w in n.split()} | CITIES
 

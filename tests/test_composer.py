@@ -405,3 +405,13 @@ def test_an_announced_number_of_things_runs_to_its_last_ordinal():
     done = composer.complete(lead, hits, ctx, q)
     assert done.text.rstrip().endswith("businesses.")
     assert "royalties" not in done.text and "The second option" in done.text
+
+
+def test_a_city_is_covered_by_a_document_of_its_jurisdiction():
+    uk = "# Acme v. Roe\n\n## Ruling\n\nThe High Court found trade-mark infringement by Roe and won Acme nothing else.\n"
+    q, hits, ctx, _texts = _setup({"acme-uk": uk}, "did acme win anything in london?", linked={"acme-uk": 1.0})
+    before = composer._rest_coverages(q, hits, ctx)
+    for h in hits:
+        h.meta = {**h.meta, "jurisdiction": "UK"}
+    after = composer._rest_coverages(q, hits, ctx)
+    assert max(after) > max(before)
