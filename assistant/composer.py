@@ -10,6 +10,7 @@ vocabulary come from a `Profile` (assistant/profile.py).
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import threading
@@ -571,8 +572,6 @@ def record_fields(q: Question) -> list[str]:
 
 def record_values(meta: dict[str, Any]) -> dict[str, str]:
     """The judge, court, docket and date a document's reader took from its caption and signature."""
-    import json
-
     try:
         fm = json.loads(meta.get("fm") or "{}")
     except ValueError:

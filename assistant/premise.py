@@ -1026,6 +1026,8 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     found: list[tuple[int, bool, str]] = []  # (object words in the clause, refused, agent: 'x', 'other' or '')
     for text in texts.values():
         own = _own_order(name, text)
+        signer = _signer(text)
+        other_signer = signer if signer and signer != judge.lower() else ""
         for rx, refused in patterns:
             for m in re.finditer(rx, text, re.I):
                 clause, at = _clause_at(text, m.start(), m.end())
@@ -1033,9 +1035,7 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
                 n = sum(w in words for w in obj)
                 if n < 2:
                     continue
-                signer = _signer(text)
-                agent = _agent(clause[:at], clause[at:], name, own, magistrate,
-                               signer if signer and signer != judge.lower() else "")
+                agent = _agent(clause[:at], clause[at:], name, own, magistrate, other_signer)
                 if not refused and _taken_back(clause[:at]):
                     continue
                 found.append((n, refused, agent))
@@ -1121,7 +1121,8 @@ def _same_initials(party: Mention, who: str) -> bool:
 def _party_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
     """'a decision by X to <verb>' when the documents record the act the question says party X did, with its words,
     only as another party's ('xAI signed only the Safety and Security chapter' for 'Why did Meta sign only the
-    Safety and Security chapter?'); '' otherwise, and when a clause with the act names X anywhere."""
+    Safety and Security chapter?'), or only as not done ('we do not accept Pull Requests'); '' otherwise, and when a
+    clause with X doing it has nearly as many of the act's words as the best."""
     asked = _asked_party_act(q)
     if asked is None:
         return ""
