@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import MONTHS, STOPWORDS, content_words, sentence_spans, stem
+from .text import MONTHS, NUMBER_VALUES, STOPWORDS, content_words, sentence_spans, stem
 from .types import Answer, Citation
 
 MARKER = re.compile(r"\[(\d{1,3})\]")
@@ -95,8 +95,7 @@ _DATE = re.compile(
     rf"|\b(?P<d2>[0-3]?\d)(?:st|nd|rd|th)?\s+(?P<m2>{_MONTH_ALT}),?\s+(?P<y2>(?:19|20)\d\d)\b"
     rf"|\b(?P<m3>{_MONTH_ALT}),?\s+(?P<y3>(?:19|20)\d\d)\b", re.I)
 _NUMBER = re.compile(r"(?P<n>\d+(?:,\d{3})*(?:\.\d+)?)(?P<sub>(?:\(\d+[a-z]?\))+)?")
-_NUMBER_WORDS = ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty"]
+_NUMBER_WORDS = [w for w, v in NUMBER_VALUES.items() if 2 <= v <= 20]  # ("one" is too common a word to read as 1)
 _NUMBER_WORD = re.compile(rf"\b(?:{'|'.join(_NUMBER_WORDS)})\b", re.I)
 # Words with their opposites: a claim must not use one where the matching part of its passage says the other
 # ('agreed to' / 'refused to', 'granted' / 'denied'). Written as words and stemmed below, as the text is.

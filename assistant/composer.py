@@ -27,7 +27,7 @@ from .lexicon import is_common_word
 from .places import CITY_CODES, asked_place, is_place, mentions_place, places_named
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans, focus_terms, intents_of, provision_key
-from .text import MONTHS, content_words, sentence_spans
+from .text import MONTHS, NUMBER_VALUES, content_words, sentence_spans
 from .types import Answer, Chunk, Citation, Hit
 
 
@@ -887,7 +887,7 @@ _EXCEPTION_NEXT = re.compile(r"^(?:This|That|The (?:foregoing|preceding|first) (
                              r"(?:shall|does|do|will|may)\s+not\s+(?:prevent|apply|affect|preclude|prejudice|restrict)\b")
 _EXCEPTION_PARAGRAPH = re.compile(r"^(?:\d+\.\s+|\(\d+\)\s+)?(?:Paragraphs?|Subparagraphs?|Points?)\s+(?:\d+|\([a-z0-9]+\))"
                                   r"(?:\s*(?:,|and|or)\s*(?:\d+|\([a-z0-9]+\)))*\s+(?:shall|does|do|will)\s+not\s+apply\b")
-_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
+_COUNT_WORDS = {w: v for w, v in NUMBER_VALUES.items() if 2 <= v <= 7}
 _ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"]
 _ANNOUNCES = re.compile(r"\b(?:two|three|four|five|six|seven|several|the following)\s+(?:\w+\s+){0,2}"
                         r"(?:licen[cs]es|factors|reasons|elements|conditions|requirements|exceptions|types|kinds|"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from .places import PLACE_OF as _PLACE_OF
 from .places import PLACE_WORDS
 from .query import Mention, Question, court_key, court_spans
-from .text import MONTHS, content_words, sentence_spans
+from .text import MONTHS, NUMBER_VALUES, content_words, sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
 # (what the question takes for granted, how a question says it, how a document would record it)
@@ -109,10 +109,8 @@ def _judges_named(question: str) -> list[str]:
         r"(?:['\u2019](?!s\b)[A-Za-z][\w\-]+)?)", question)))  # ('Justice Breyer's': Breyer; 'Judge O'Connor')
 
 
-_NUMBER_WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-                 "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
-                 "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred"]
-_NUMBER_VALUES = dict(zip(_NUMBER_WORDS, [*range(1, 21), 30, 40, 50, 60, 70, 80, 90, 100]))
+_NUMBER_WORDS = list(NUMBER_VALUES)
+_NUMBER_VALUES = NUMBER_VALUES
 _COUNTED = re.compile(r"(?<![\w$\u20ac\u00a3.,\-\u2013])(\d{1,4}|(?:" + "|".join(_NUMBER_WORDS) + r"))\s+(?:more\s+)?"
                       r"([a-z]{3,})\b", re.I)
 # what a count can be of, when a document writes it next to the number: a time or things counted

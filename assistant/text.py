@@ -18,6 +18,11 @@ ABBREV = {
     "e.d", "w.d", "d", "u.k", "e.u", "d.c", "n.y", "s.d.n.y", "n.d.cal", "ag", "gmbh", "bros", "mt", "govt",
 }
 _BULLET = re.compile(r"^[ \t]*(?:[-*+]|\d{1,3}[.)])[ \t]+")
+# Numbers written as words, with their values ('thirty instruments', 'three different licenses')
+NUMBER_VALUES = {**dict(zip("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+                            "sixteen seventeen eighteen nineteen twenty".split(), range(1, 21))),
+                 "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+                 "hundred": 100}
 # What starts a Markdown heading: '## ' (or '##Title' with no space, as some converters write it; '#hashtag' is
 # no heading).
 HEADING_MARK = r"(?:#{1,6}[ \t]+|#{2,6}(?=[^\W_]))"
