@@ -17,6 +17,7 @@ from .errors import InvalidInputError
 from .indexing import record_origin
 from .lexical import LexicalIndex
 from .linking import (
+    COURT_TYPES,
     Link,
     Linker,
     each_mention_focus,
@@ -223,7 +224,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
         # the caption or signature line of a named court paper that gives its judge, date, court or docket
         for sid in [s for s, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:2]:
             meta = retriever.docs.get(sid, {})
-            if meta.get("doc_type") not in composer.COURT_PAPERS:
+            if meta.get("doc_type") not in COURT_TYPES:
                 continue
             for a, _b in composer.record_lines(document_text(sid), composer.record_values(meta), asked_fields):
                 h = retriever.hit_at(sid, a, qv)

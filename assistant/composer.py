@@ -24,6 +24,7 @@ import numpy as np
 from . import prompts
 from .citations import INSTRUCTION, quote_in_source
 from .lexicon import is_common_word
+from .linking import COURT_TYPES
 from .places import CITY_CODES, asked_place, is_place, mentions_place, places_named
 from .profile import ACTIVE, Profile
 from .query import Question, court_spans, focus_terms, intents_of, provision_key
@@ -432,11 +433,14 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                 pool.append(cand)
     asked_fields = record_fields(q)
     if asked_fields:
+        lines_of: dict[str, list[tuple[int, int]]] = {}  # source id -> its record lines (one read per document)
         for hi, h in enumerate(hits):
             sid = h.chunk.source_id
-            if ctx.linked.get(sid, 0.0) < 0.8 or h.meta.get("doc_type") not in COURT_PAPERS:
+            if ctx.linked.get(sid, 0.0) < 0.8 or h.meta.get("doc_type") not in COURT_TYPES:
                 continue  # (a case summary's judge is in its prose; a court paper's in its caption or signature)
-            for s, e in record_lines(ctx.document_text(sid), record_values(h.meta), asked_fields):
+            if sid not in lines_of:
+                lines_of[sid] = record_lines(ctx.document_text(sid), record_values(h.meta), asked_fields)
+            for s, e in lines_of[sid]:
                 if not h.chunk.start <= s < h.chunk.end:
                     continue
                 same = [c for c in pool if c.start == s and c.end == e and hits[c.hit].chunk.source_id == sid]
@@ -554,7 +558,6 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
 
 
 # -- a court paper's record: what its caption and signature say of it ---------------------------------------------
-COURT_PAPERS = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
 _ISSUED = re.compile(r"\b(?:issu|fil|decid|sign|enter|dated|rul|handed|deliver)\w*", re.I)
 
 

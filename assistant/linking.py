@@ -297,7 +297,7 @@ class Linker:
                     or m.kind == "court" and _court_paper_after(question, m)):
                 # 'Alsup's order', 'the Snyder opinion': the court's own paper, when the index holds one the name
                 # points at (a summary of the case is no order; with no such paper, the case's documents answer)
-                of_kind = {sid for sid in scored if self._ids[sid].doc_type in _COURT_TYPES}
+                of_kind = {sid for sid in scored if self._ids[sid].doc_type in COURT_TYPES}
             if of_kind:
                 scored = {sid: Link(sid, max(l.score, 0.95), "kind") if sid in of_kind
                           else Link(sid, round(l.score * 0.5, 4), l.via) for sid, l in scored.items()}
@@ -348,7 +348,8 @@ def _asks_judges_reasoning(question: str, m: Mention) -> bool:
     rest = _words_after(question, m)
     return rest is not None and bool(_REASONED.match(rest)) and bool(
         re.search(r"\b(?:how|why|what|on what basis|on what grounds)\b", question[:question.find(m.text)], re.I))
-_COURT_TYPES = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
+# the kinds of document a court writes or a party files in it
+COURT_TYPES = frozenset({"order", "opinion", "judgment", "decision", "filing", "complaint"})
 
 
 def _words_after(question: str, m: Mention) -> str | None:

@@ -69,12 +69,15 @@ def asked_place(question: str) -> str | None:
     for m in [*before, *after]:
         words = m.group(1).lower()
         for word in (words, words.split()[-1]):  # 'Under Japanese' -> 'japanese'
-            word = word.replace(".", "") if len(word) <= 4 else word
-            if word in PLACE_OF:
-                return word
-            if word in _BY_NAME:
-                return _BY_NAME[word]
+            adj = _adjective(word.replace(".", "") if len(word) <= 4 else word)
+            if adj:
+                return adj
     return None
+
+
+def _adjective(word: str) -> str | None:
+    """A place's adjective from its adjective or its name ('japanese', 'japan' -> 'japanese'), or None."""
+    return word if word in PLACE_OF else _BY_NAME.get(word)
 
 
 def mentions_place(place: str, text: str, jurisdiction: str = "") -> bool:
@@ -93,8 +96,7 @@ def places_named(question: str) -> list[str]:
     out: list[str] = []
     for m in re.finditer(r"\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\b", question):
         for cand in (m.group(0), m.group(0).split()[-1]):
-            low = cand.lower()
-            adj = low if low in PLACE_OF else _BY_NAME.get(low)
+            adj = _adjective(cand.lower())
             if adj and adj in CODES and adj not in ("american", "european") and adj not in out:
                 out.append(adj)
                 break

@@ -185,14 +185,16 @@ def _amount_event(question: str, amount: str) -> tuple[str, str] | None:
     return noun, _AMOUNT_EVENTS[noun]
 
 
-def _amount_with(amount: str, recorded: str, text: str) -> bool:
-    """Whether a text gives the amount in the same sentence as the event."""
+def _sentences(text: str):
+    """The sentences of a text, each read within its paragraph or list item (a bullet starts a new one)."""
     for para in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
         for a, b in sentence_spans(para):
-            sent = para[a:b]
-            if re.search(recorded, sent, re.I) and _amount_in(amount, sent):
-                return True
-    return False
+            yield para[a:b]
+
+
+def _amount_with(amount: str, recorded: str, text: str) -> bool:
+    """Whether a text gives the amount in the same sentence as the event."""
+    return any(re.search(recorded, sent, re.I) and _amount_in(amount, sent) for sent in _sentences(text))
 
 
 def _has_year(year: str, text: str) -> bool:
@@ -291,8 +293,8 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     # 'Why did Judge Chhabria conclude in the Bartz order ...?': a judge none of its documents names, though they
     # name the judges they speak of (a text that names none, 'the court restricted ...', says nothing either way)
     if (happened or _PAST_CLAUSE.search(q.text) or re.search(r"\bdid\s+(?:\w+\s+)?(?:Judge|Justice)\b", q.text)):
-        for judge in _judges_named(q.text):
-            if _names_a_judge(whole) and not re.search(rf"\b{re.escape(judge)}\b", whole, re.I):
+        for judge in _judges_named(q.text) if _names_a_judge(whole) else ():
+            if not re.search(rf"\b{re.escape(judge)}\b", whole, re.I):
                 out.missing.append(f"Judge {judge}" if not re.search(rf"Justice\s+(?:\S+\s+){{0,2}}{re.escape(judge)}",
                                                                      q.text) else f"Justice {judge}")
     counted = _count_missing(q.text, whole)  # '50 instruments of ratification': the treaty says 30
@@ -379,11 +381,11 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         if dated:
             out.missing.append(dated)
     # ('Why did Judge X deny the motion to dismiss?': a request the question says was decided is a decision)
-    if (happened or _asks_what_happened(q.text, decided=True)) and not any(" by Judge " in m for m in out.missing):
+    if decision and not any(" by Judge " in m for m in out.missing):
         act = _judge_act_missing(q, texts, whole)  # 'Why did Judge Kronstadt restrict ...?': another judge did
         if act:
             out.missing.append(act)
-    if (happened or _asks_what_happened(q.text, decided=True)) and not out.missing:
+    if decision and not out.missing:
         act = _court_polarity_missing(q.text, texts)  # 'Why did the court grant the motion to strike?': denied
         if act:
             out.missing.append(act)
@@ -675,19 +677,17 @@ def _dates_in(text: str) -> list[tuple[int, int, set[tuple[int, int]]]]:
 def _records_in(recorded: str, period: set[tuple[int, int]], text: str) -> bool:
     """Whether a text records the event with the date nearest to its mention, in the same sentence (or line),
     within the period ('Argued November 4, 2025 - Decided January 20, 2026' dates the decision in 2026)."""
-    for para in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
-        for a, b in sentence_spans(para):
-            sent = para[a:b]
-            dates = _dates_in(sent)
-            if not dates:
-                continue
-            for m in re.finditer(recorded, sent, re.I):
-                if re.match(r"\s*\d", sent[m.end():]):
-                    continue  # 'Rule 60', 'Order No. 5': a name, not the act
-                # the nearest date, the one after the word on a tie ('Argued November 4, 2025-Decided January 20')
-                near = min(dates, key=lambda d: (max(d[0] - m.end(), m.start() - d[1], 0), d[0] < m.start()))
-                if near[2] & period and records(recorded, sent[:m.end()]):
-                    return True
+    for sent in _sentences(text):
+        dates = _dates_in(sent)
+        if not dates:
+            continue
+        for m in re.finditer(recorded, sent, re.I):
+            if re.match(r"\s*\d", sent[m.end():]):
+                continue  # 'Rule 60', 'Order No. 5': a name, not the act
+            # the nearest date, the one after the word on a tie ('Argued November 4, 2025-Decided January 20')
+            near = min(dates, key=lambda d: (max(d[0] - m.end(), m.start() - d[1], 0), d[0] < m.start()))
+            if near[2] & period and records(recorded, sent[:m.end()]):
+                return True
     return False
 
 
@@ -710,26 +710,23 @@ def _dated_act_missing(question: str, texts: dict[str, str]) -> str:
             continue
         act_at, act_end, act_word = act.start(act.lastindex or 0), act.end(), act.group(act.lastindex or 0)
         verb = content_words(act_word)
-        months = {m.lower() for m in MONTHS}
         near = [w for w in dict.fromkeys(content_words(clause[:act_at] + " " + clause[act_end:]))
-                if not w.isdigit() and w not in months and w not in ("did", "in", "on")]
+                if not w.isdigit() and w not in MONTHS and w not in ("did", "in", "on")]
         if not verb or len(near) < 2:
             continue
         need = min(2, len(near))
         dated_elsewhere = False
         for text in texts.values():
-            for para in re.split(r"\n\s*\n|\n(?=\s*[-*] )", text):
-                for a, b in sentence_spans(para):
-                    sent = para[a:b]
-                    words = set(content_words(sent))
-                    if verb[0] not in words or sum(w in words for w in near) < need:
-                        continue
-                    dates = _dates_in(sent)
-                    if not dates:
-                        continue
-                    if any(d[2] & period for d in dates):
-                        return ""
-                    dated_elsewhere = True
+            for sent in _sentences(text):
+                words = set(content_words(sent))
+                if verb[0] not in words or sum(w in words for w in near) < need:
+                    continue
+                dates = _dates_in(sent)
+                if not dates:
+                    continue
+                if any(d[2] & period for d in dates):
+                    return ""
+                dated_elsewhere = True
         if dated_elsewhere:
             label = question[qa:qb]
             what = re.sub(r"\s+(?:in|on|of|during|by|from)$", "", f"{act_word} {clause[act_end:].strip()}".strip())
@@ -1000,8 +997,7 @@ def _clause_at(text: str, start: int, end: int, back: int = 220, ahead: int = 26
 def _object_words(rest: str) -> list[str]:
     """The words an act's object is known by: the first five content words after the verb, less numbers and
     months (a date says when, not what)."""
-    months = {m.lower() for m in MONTHS}
-    return [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in months][:5]
+    return [w for w in dict.fromkeys(content_words(rest)) if not w.isdigit() and w not in MONTHS][:5]
 
 
 def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
@@ -1052,11 +1048,14 @@ def _judge_act_missing(q: Question, texts: dict[str, str], whole: str) -> str:
 def _separate_opinion_missing(question: str, texts: dict[str, str]) -> str:
     """'a dissent by Justice X' when the question says X dissented (or concurred) and the opinion names who did,
     without X ('BREYER, J., filed a concurring opinion. ALITO, J., filed a dissenting opinion.'); '' otherwise."""
-    m = re.search(rf"\b(?:Judge|Justice)\s+{_JUDGE_NAME}(?:['\u2019]s)?\s+(?:\w+\s+){{0,4}}?(dissent|concurr?)\w*", question) \
-        or re.search(rf"\b(dissent|concurr?)\w*\s+(?:by|of|from)\s+(?:Judge|Justice)\s+{_JUDGE_NAME}", question)
-    if not m:
-        return ""
-    kind, name = (m.group(2), m.group(1)) if m.group(1) and m.group(1)[0].isupper() else (m.group(1), m.group(2))
+    m = re.search(rf"\b(?:Judge|Justice)\s+{_JUDGE_NAME}(?:['\u2019]s)?\s+(?:\w+\s+){{0,4}}?(dissent|concurr?)\w*", question)
+    if m:  # 'Justice Breyer ... dissent'
+        name, kind = m.group(1), m.group(2)
+    else:  # 'the dissent by Justice Breyer'
+        m = re.search(rf"\b(dissent|concurr?)\w*\s+(?:by|of|from)\s+(?:Judge|Justice)\s+{_JUDGE_NAME}", question)
+        if not m:
+            return ""
+        kind, name = m.group(1), m.group(2)
     kind = "dissent" if kind.startswith("dissent") else "concurr"
     said: set[str] = set()
     for text in texts.values():
