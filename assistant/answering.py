@@ -168,7 +168,7 @@ def focus_hits(retriever: Retriever, query: str, hits: list[Hit], qv, links: dic
     for n in names:
         bare = re.sub(rf"(?<!\w){re.escape(n)}(?!\w)", " ", bare, flags=re.IGNORECASE)
     queries = [query] + ([bare] if bare != query and content_words(bare) else [])
-    ranked = sorted(links.items(), key=lambda x: -x[1])
+    ranked = sorted(links.items(), key=lambda x: (-x[1], x[0]))
     focus = focus_documents([Link(s, v, "") for s, v in ranked])
     focus += [s for s, v in ranked if v >= 0.8 and s not in focus][: max(0, 3 - len(focus))]
     have = {h.chunk.id for h in hits}
@@ -193,7 +193,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
     ...") and the provision the question names ('Article 34', '§ 512'), looked up in the documents the
     question names, since a search by meaning ranks the many passages that only use the term higher. A primary
     text found to have the provision is added to `links` (in place) as named as strongly as the best link."""
-    about = [sid for sid, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.5][:3]
+    about = [sid for sid, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.5][:3]
     if filters and filters.get("source_id"):
         about = [sid for sid in about if sid in filters["source_id"]]
     have = {h.chunk.id for h in hits}
@@ -222,7 +222,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
     asked_fields = composer.record_fields(asked)
     if asked_fields:
         # the caption or signature line of a named court paper that gives its judge, date, court or docket
-        for sid in [s for s, v in sorted(links.items(), key=lambda x: -x[1]) if v >= 0.8][:2]:
+        for sid in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]:
             meta = retriever.docs.get(sid, {})
             if meta.get("doc_type") not in COURT_TYPES:
                 continue
@@ -264,7 +264,7 @@ def _texts_with(retriever: Retriever, asked: Question, provisions: list[str], do
         return len(asked_words & words_and_numbers(titles.get(sid, "")))
     if len(having) > 1:  # several codes have an 'Article 5': only those the question's words point to
         having = [sid for sid in having if share(sid)]
-    return sorted(having, key=lambda sid: -share(sid))[:limit]
+    return sorted(having, key=lambda sid: (-share(sid), sid))[:limit]
 
 
 @dataclass
@@ -316,7 +316,7 @@ def check_premise(asked: Question, answer: Answer, links: dict[str, float], titl
     # Otherwise the documents the question names and those the answer cites: a premise any of them records is
     # not taken as false (a name can link to the wrong document; a cited passage can show the premise is true);
     # with none named, also the documents the search found ('What happened in 2019?' is about the index).
-    ranked = sorted(links.items(), key=lambda x: -x[1])
+    ranked = sorted(links.items(), key=lambda x: (-x[1], x[0]))
     if ranked and ranked[0][1] >= 0.95:
         about = [sid for sid, v in ranked if v >= ranked[0][1] - 0.05][:3]
     else:

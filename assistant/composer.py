@@ -540,7 +540,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         pool = [c for c in pool if c.features["provision"] or hits[c.hit].chunk.source_id not in having]
     # The embedding signal for the most promising candidates: one batch per question.
     cheap = [c for c in pool]
-    cheap.sort(key=lambda c: -_cheap_score(c, ctx.weights))
+    cheap.sort(key=lambda c: (-_cheap_score(c, ctx.weights), *_place(c)))
     shortlist = cheap[: w.prefilter]
     shortlist += [c for c in cheap[w.prefilter:] if c.features.get("record")]  # (what the record says is asked)
     if ctx.embed is not None and ctx.query_vector is not None and shortlist:
@@ -759,7 +759,7 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
     documents ('Which cases ...') takes the best sentence of each document; a comparison ('1201 compared with
     1202', 'the Bartz and Kadrey rulings') the best sentence about each side."""
     w = ctx.weights
-    ranked = sorted(cands, key=lambda c: -c.score)
+    ranked = sorted(cands, key=lambda c: (-c.score, *_place(c)))
     lead = ranked[0]
     across = "list" in q.intents and not ctx.linked
     sides = _sides(q) if "compare" in q.intents else []
@@ -1017,6 +1017,11 @@ def _point_style(line: str) -> str:
     if re.match(r"\d{1,3}[.)]", head):
         return "number"
     return "bullet" if re.match(r"[-*+\u2022\u2014\u2013]", head) else "letter"
+
+
+def _place(c: Candidate) -> tuple[int, int, int]:
+    """Where a candidate sits (its passage's rank, its offsets): what breaks a tie between equal scores."""
+    return c.hit, c.start, c.end
 
 
 def _overlaps(a: Candidate, b: Candidate, hits: list[Hit]) -> bool:

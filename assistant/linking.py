@@ -273,7 +273,8 @@ class Linker:
                 total[l.source_id] = total.get(l.source_id, 0.0) + l.score * w / norm
                 if l.source_id not in via or l.via != "text":
                     via[l.source_id] = l.via
-        return sorted((Link(sid, round(v, 4), via[sid]) for sid, v in total.items()), key=lambda x: -x.score)
+        return sorted((Link(sid, round(v, 4), via[sid]) for sid, v in total.items()),
+                      key=lambda x: (-x.score, x.source_id))
 
     def per_mention(self, mentions: list[Mention], question: str = "") -> list[list[Link]]:
         """For each mention, the documents it matches, strongest first (an empty list when none). A name the
@@ -308,7 +309,7 @@ class Linker:
             tied = sum(l.score >= 0.85 * top for l in scored.values())
             spread = 1.0 if tied <= 3 else 0.6
             out.append(sorted((Link(l.source_id, round(l.score * spread, 4), l.via) for l in scored.values()),
-                              key=lambda x: -x.score))
+                              key=lambda x: (-x.score, x.source_id)))
         return out
 
     def _text_links(self, m: Mention) -> dict[str, float]:

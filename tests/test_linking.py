@@ -116,3 +116,15 @@ def test_a_judges_reasoning_or_a_cases_court_speaking_links_to_the_courts_own_pa
     question = "When did Judge Alsup certify the class?"
     links = {l.source_id: l.score for l in linker.link(read_question(question).mentions, question)}
     assert links["bartz"] >= links["bartz-order"]
+
+
+def test_documents_that_tie_come_in_the_order_of_their_ids_whatever_order_the_index_holds_them_in():
+    # two captions that share the one name asked about tie; the answer must not depend on which was loaded first
+    twins = [DocumentRecord("b-order", "Hughes v. Acme Corp."), DocumentRecord("a-order", "Hughes v. Beta Corp.")]
+    for records in (twins, twins[::-1]):
+        linker = Linker([names_from_record(r) for r in records], Stats())
+        mentions = read_question("What did the court decide in the Hughes case?").mentions
+        links = linker.link(mentions)
+        assert [l.source_id for l in links][:2] == ["a-order", "b-order"]
+        assert links[0].score == links[1].score
+        assert [l.source_id for l in linker.per_mention(mentions)[0]][:2] == ["a-order", "b-order"]
