@@ -917,7 +917,7 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context, q: Question | None 
     last = next((i for i in range(idx, len(spans)) if spans[i][1] >= cand.end), idx)
     if cand.text.rstrip().endswith((":", "\u2014", "--")) or re.search(r"\bas follows[.:]?$|\bthe following\W*$",
                                                                       cand.text.rstrip()):
-        end = _list_end(text, spans, idx)
+        end = _list_end(text, spans, last)  # (from the sentence that ends on the colon: a pair's second one)
     elif last > idx and spans[last][1] == cand.end and _starts_point(text, spans[last]) \
             and text[spans[last - 1][0]:spans[last - 1][1]].rstrip().endswith((":", "\u2014", "--")):
         end = _list_end(text, spans, last)  # a pair that ends on the first point of a list: the rest of its points

@@ -415,3 +415,24 @@ def test_a_city_is_covered_by_a_document_of_its_jurisdiction():
         h.meta = {**h.meta, "jurisdiction": "UK"}
     after = composer._rest_coverages(q, hits, ctx)
     assert max(after) > max(before)
+
+
+def test_a_pair_whose_second_sentence_opens_a_list_brings_the_list_and_keeps_both_sentences():
+    doc = """# Fair use
+
+## Factors
+
+The statute lists example purposes: criticism, comment and research. Courts must weigh four factors:
+
+- the purpose and character of the use;
+- the nature of the work;
+- the amount used;
+- the effect on the market.
+"""
+    q, hits, ctx, _ = _setup({"fu": doc}, "What are the four factors courts must weigh?")
+    pair = next(c for c in composer.candidates(q, hits, ctx)
+                if c.features.get("pair") and c.text.rstrip().endswith("four factors:"))
+    done = composer.complete(pair, hits, ctx, q)
+    assert done.text.startswith("The statute lists example purposes")
+    assert "Courts must weigh four factors:" in done.text  # not cut back to the pair's first sentence
+    assert "the effect on the market" in done.text  # and the points it opens
