@@ -436,3 +436,31 @@ The statute lists example purposes: criticism, comment and research. Courts must
     assert done.text.startswith("The statute lists example purposes")
     assert "Courts must weigh four factors:" in done.text  # not cut back to the pair's first sentence
     assert "the effect on the market" in done.text  # and the points it opens
+
+
+def _chosen_and_pair(doc: str, question: str, first: str):
+    q, hits, ctx, _ = _setup({"d": doc}, question)
+    cands = composer.candidates(q, hits, ctx)
+    lead = next(c for c in cands if not c.features.get("pair") and c.text.startswith(first))
+    pair = next(c for c in cands if c.features.get("pair") and c.start == lead.start)
+    return lead, pair, hits, ctx, cands
+
+
+def test_a_pair_close_to_the_lead_widens_it_by_the_sentence_that_answers():
+    doc = "# Order\n\nThe court considered the motion at length. It held that the use was fair because it was new.\n"
+    lead, pair, hits, ctx, _ = _chosen_and_pair(doc, "What did the court hold?", "The court considered")
+    chosen = [lead]
+    composer._widen(pair, chosen, hits, ctx)
+    assert chosen[0].text == pair.text and chosen[0].start == lead.start  # one passage, both sentences
+    answer = composer.cite("What did the court hold?", hits, chosen, ctx)
+    assert len(answer.citations) == 1 and "because it was new" in answer.citations[0].quote
+
+
+def test_a_pair_does_not_widen_a_sentence_with_what_another_part_of_the_answer_says():
+    doc = ("# Order\n\nThe court considered the motion at length. It held that the use was fair because it was new.\n\n"
+           "## Later\n\nThe court held that the use was fair because it was new, the order says.\n")
+    lead, pair, hits, ctx, cands = _chosen_and_pair(doc, "What did the court hold?", "The court considered")
+    other = next(c for c in cands if c.text.startswith("The court held"))
+    chosen = [lead, other]
+    composer._widen(pair, chosen, hits, ctx)
+    assert chosen[0] is lead  # the second sentence would say again what the answer already says
