@@ -308,9 +308,11 @@ def prepare(src: Sources, question: str, query: str, history: list[dict] | None 
 
 
 def check_premise(asked: Question, answer: Answer, links: dict[str, float], titles: dict[str, str],
-                  hits: list[Hit], document_text: Callable[[str], str]) -> None:
+                  hits: list[Hit], document_text: Callable[[str], str],
+                  recompose: Callable[[list[Hit]], Answer] | None = None) -> Answer:
     """Say so first when the question takes for granted a year, court, amount or event that the documents it
-    is about do not record."""
+    is about do not record. What they do record is then answered from those documents' passages alone, when the
+    search found any (`recompose`): another case's line that shares the premise's words is not what they record."""
     # A question that names a document by its title or caption (a link of 0.95 or more) is judged against the
     # best-named documents alone: a related case the answer also cites may record what this one does not.
     # Otherwise the documents the question names and those the answer cites: a premise any of them records is
@@ -325,19 +327,27 @@ def check_premise(asked: Question, answer: Answer, links: dict[str, float], titl
         about = list(dict.fromkeys(named + [c.source_id for c in answer.citations][:3] + searched))
     found = premise_check(asked, {sid: document_text(sid) for sid in about}, titles)
     if not found.unsupported:
-        return
+        return answer
+    own = [h for h in hits if h.chunk.source_id in about]
+    if recompose is not None and own and len(own) < len(hits) \
+            and any(c.source_id not in about for c in answer.citations):
+        again = recompose(own)
+        if not again.refused and again.citations:
+            answer = again
     answer.premise, answer.premise_missing = "unsupported", found.missing
     names = [titles.get(sid) or sid for sid in about]
     docs = " and ".join(names[:2]) + (" and others" if len(names) > 2 else "")
     answer.text = prompts.PREMISE_UNSUPPORTED.format(
         docs=docs, verb="make" if len(names) > 1 else "makes", missing=_join(found.missing)) + " " + answer.text
+    return answer
 
 
 def answer(asked: Question, hits: list[Hit], ctx: composer.Context) -> Answer:
     """The extractive answer (or refusal) to a prepared question, with its premise checked."""
     out = composer.compose(asked, hits, ctx)
     if not out.refused:
-        check_premise(asked, out, ctx.linked, ctx.titles, hits, ctx.document_text)
+        out = check_premise(asked, out, ctx.linked, ctx.titles, hits, ctx.document_text,
+                            lambda own: composer.compose(asked, own, ctx))
     return out
 
 

@@ -743,14 +743,15 @@ def _defines(sentence: str, phrases: list[str]) -> bool:
 
 def _cheap_score(c: Candidate, w: Weights) -> float:
     f = c.features
-    return sum(getattr(w, k) * f.get(k, 0.0) for k in FEATURES if k not in ("sim", "sim_gap"))
+    return round(sum(getattr(w, k) * f.get(k, 0.0) for k in FEATURES if k not in ("sim", "sim_gap")), 6)
 
 
 def score(cands: list[Candidate], w: Weights) -> None:
-    """Each candidate's score: the weighted sum of its features."""
+    """Each candidate's score: the weighted sum of its features, to six decimals (a vector computed in another
+    batch differs in its last bits, which must not decide between two sentences that tie)."""
     vec = w.vector()
     for c in cands:
-        c.score = float(np.dot(vec, [c.features.get(k, 0.0) for k in FEATURES]))
+        c.score = round(float(np.dot(vec, [c.features.get(k, 0.0) for k in FEATURES])), 6)
 
 
 def feature_matrix(cands: list[Candidate]) -> np.ndarray:

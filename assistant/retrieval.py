@@ -52,6 +52,9 @@ class Retriever:
         self._known: dict[tuple[str | None, str], set[str]] = {}
         self._doc_vectors: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}  # (source id, version)
         self._vec_lock = threading.Lock()
+        # every ready chunk's vector, for the exact dense search: (signature, ids, source of each row, matrix)
+        # (signature, ids, each row's source number, source numbers, matrix, source id -> (version, first row, end))
+        self._all: tuple | None = None
 
     @property
     def docs(self) -> dict[str, dict[str, Any]]:
@@ -180,8 +183,12 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             t0 = time.perf_counter()
+            exact = None
             if set(f) == {"source_id"} and len(f["source_id"]) <= 3:
                 dense = self._dense_within(f["source_id"], qv, n)
+            elif len(self.lexical.ready) <= self.settings.exact_dense_max \
+                    and (exact := self._dense_all(qv, n, self._allowed_sources(f))) is not None:
+                dense = exact
             else:
                 ready = self.lexical.ready  # ids of the ready versions' chunks, kept in step with the registry
                 dense = [(cid, sim) for cid, sim in self.store.nearest(qv, n + 10, self._where(f))
@@ -217,26 +224,100 @@ class Retriever:
         timings["fusion"] = time.perf_counter() - t0
         return hits, qv
 
+    def _doc_block(self, sid: str, dim: int) -> tuple[list[str], np.ndarray] | None:
+        """A document's ready chunk ids and their vectors, cached per document version (None: not ready)."""
+        version = self.docs.get(sid, {}).get("hash")
+        if not version:
+            return None
+        key = (sid, version)
+        got = self._doc_vectors.get(key)
+        if got is None:
+            ids = [cid for cid, _section in self.lexical.sections(sid)]
+            vecs = self.store.vectors(ids)
+            ids = [cid for cid in ids if cid in vecs]
+            got = (ids, np.vstack([vecs[c] for c in ids]) if ids else np.zeros((0, dim), np.float32))
+            with self._vec_lock:
+                self._doc_vectors[key] = got
+                while len(self._doc_vectors) > 256:
+                    self._doc_vectors.pop(next(iter(self._doc_vectors)))
+        return got
+
+    def _dense_all(self, qv: np.ndarray, n: int, allowed: set[str] | None) -> list[tuple[str, float]] | None:
+        """The exact dense search over every ready chunk (of the allowed documents): all their vectors, held in
+        memory per registry version, times the query. Chroma's HNSW search is approximate, and an index under its
+        sync threshold is rebuilt at random on every start, so the best passage could be missing from one process
+        and found by the next. None when the vectors cannot be read (the caller falls back to Chroma)."""
+        sig = self.signature
+        got = self._all
+        if got is None or got[0] != sig:
+            try:
+                got = self._build_all(sig, len(qv))
+            except Exception:  # noqa: BLE001 - a store that cannot give its vectors: Chroma's own search answers
+                return None
+        _sig, ids, rows_source, source_index, mat, _spans = got
+        if not ids:
+            return []
+        sims = mat @ np.asarray(qv, dtype=np.float32)
+        if allowed is not None:
+            keep = np.zeros(len(source_index), dtype=bool)
+            keep[[source_index[s] for s in allowed if s in source_index]] = True
+            sims = np.where(keep[rows_source], sims, -np.inf)
+        k = min(n + 50, int(np.isfinite(sims).sum()))  # (a few more: some may not be in a ready version)
+        if k <= 0:
+            return []
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.lexsort((top, -sims[top]))]  # best first; equal scores in row order
+        ready = self.lexical.ready
+        return [(ids[i], float(sims[i])) for i in top if ids[i] in ready][:n]
+
+    def _build_all(self, sig: str | None, dim: int):
+        """Every ready document's vectors stacked into one matrix, for one registry version: the rows of
+        documents whose version is unchanged are taken from the previous matrix, the others read from the store
+        in one go."""
+        docs = sorted(sid for sid, d in list(self.docs.items()) if d.get("hash"))
+        old = self._all
+        old_spans = old[5] if old is not None else {}
+        keep = {sid for sid in docs if old_spans.get(sid, ("",))[0] == self.docs[sid]["hash"]}
+        fresh = [sid for sid in docs if sid not in keep]
+        ids_of = {sid: [cid for cid, _s in self.lexical.sections(sid)] for sid in fresh}
+        flat = [cid for sid in fresh for cid in ids_of[sid]]
+        vecs: dict[str, np.ndarray] = {}
+        for i in range(0, len(flat), 5000):
+            vecs.update(self.store.vectors(flat[i:i + 5000]))
+        ids: list[str] = []
+        mats: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        spans: dict[str, tuple[str, int, int]] = {}
+        source_index: dict[str, int] = {}
+        for sid in docs:
+            if sid in keep:
+                _v, a, b = old_spans[sid]
+                block_ids, block = old[1][a:b], old[4][a:b]
+            else:
+                block_ids = [cid for cid in ids_of[sid] if cid in vecs]
+                block = np.vstack([vecs[c] for c in block_ids]) if block_ids else np.zeros((0, dim), np.float32)
+            if not block_ids:
+                continue
+            source_index[sid] = len(source_index)
+            spans[sid] = (self.docs[sid]["hash"], len(ids), len(ids) + len(block_ids))
+            ids += block_ids
+            mats.append(block)
+            rows.append(np.full(len(block_ids), source_index[sid], dtype=np.int32))
+        got = (sig, ids, np.concatenate(rows) if rows else np.zeros(0, np.int32), source_index,
+               np.vstack(mats) if mats else np.zeros((0, dim), np.float32), spans)
+        with self._vec_lock:
+            self._all = got
+        return got
+
     def _dense_within(self, sources: list[str], qv: np.ndarray, n: int) -> list[tuple[str, float]]:
         """Dense search within a few documents (the focus search of a question that names them): their ready
         chunks' vectors times the query, exactly what Chroma's filtered search computes, without its metadata
         filter (~50 ms per call at 100k chunks). The vectors are cached per document version."""
         scored: list[tuple[str, float]] = []
         for sid in sources:
-            version = self.docs.get(sid, {}).get("hash")
-            if not version:
-                continue
-            key = (sid, version)
-            got = self._doc_vectors.get(key)
+            got = self._doc_block(sid, len(qv))
             if got is None:
-                ids = [cid for cid, _section in self.lexical.sections(sid)]
-                vecs = self.store.vectors(ids)
-                ids = [cid for cid in ids if cid in vecs]
-                got = (ids, np.vstack([vecs[c] for c in ids]) if ids else np.zeros((0, len(qv)), np.float32))
-                with self._vec_lock:
-                    self._doc_vectors[key] = got
-                    while len(self._doc_vectors) > 256:
-                        self._doc_vectors.pop(next(iter(self._doc_vectors)))
+                continue
             ids, mat = got
             if ids:
                 sims = mat @ np.asarray(qv, dtype=np.float32)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     collection: str = Field("chunks", description="Name of the Chroma collection for chunks.")
     k: int = Field(5, ge=1, le=50, description="Number of passages used to compose an answer.")
     candidates: int = Field(30, ge=1, le=500, description="Candidates taken from each retriever before fusion.")
+    exact_dense_max: int = Field(
+        50000, ge=0, description="Up to this many chunks, the dense search is exact (every vector, in memory: ~1.5 KB "
+                                 "a chunk); above it, Chroma's approximate (HNSW) search.")
     retriever: Literal["dense", "bm25", "hybrid"] = Field("hybrid", description="dense | bm25 | hybrid")
     lexical: Literal["bm25", "fts5"] = Field(
         "bm25", description="The keyword index: bm25 (ours, in memory; the default) | fts5 (SQLite FTS5: the same "

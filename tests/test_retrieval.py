@@ -157,3 +157,48 @@ def test_a_term_asked_about_is_looked_up_where_a_document_explains_it(fake_assis
     asked, hits, ctx = fake_assistant.prepare(q, fake_assistant.retrieval_query(q, []))
     assert "define" in asked.intents
     assert any("Known alternatively" in h.chunk.text for h in hits)
+
+
+def _brute_force(a: Assistant, query: str, allowed=None) -> list[str]:
+    """Every stored vector of a ready chunk times the query, best first: what an exact dense search returns."""
+    import numpy as np
+    r = a.retriever
+    r.lexical.refresh()
+    ids = sorted(c for c in r.lexical.ready if allowed is None or c.split("#")[0] in allowed)
+    vecs = r.store.vectors(ids)
+    qv = embed_query(a.embedder, query)
+    return [c for c, _ in sorted(((c, float(np.dot(vecs[c], qv))) for c in ids), key=lambda x: (-x[1], x[0]))]
+
+
+def test_the_dense_search_is_exact_over_every_ready_chunk(indexed):
+    want = _brute_force(indexed, QUERY)[:10]
+    got = [h.chunk.id for h in indexed.retriever.search(QUERY, k=10, mode="dense")]
+    assert got == want
+
+
+def test_the_exact_dense_search_keeps_to_the_filters(indexed):
+    docs = indexed.retriever.docs
+    kind = docs["dsm-mini"]["doc_type"]
+    allowed = {sid for sid, d in docs.items() if d.get("doc_type") == kind}
+    assert len(allowed) < len(docs)  # (the filter leaves some documents out)
+    got = [h.chunk.id for h in indexed.retriever.search(QUERY, k=5, mode="dense", filters={"type": [kind]})]
+    assert got == _brute_force(indexed, QUERY, allowed)[:5]
+
+
+def test_the_exact_dense_search_sees_a_document_added_after_it_was_built(indexed, tmp_path):
+    indexed.retriever.search(QUERY, k=5, mode="dense")  # builds the in-memory vectors
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "optout.md").write_text("---\nid: opt-out-note\ntitle: Opt-out note\n---\n\n# Opt-out note\n\n"
+                                   f"{QUERY}. {QUERY} under the directive.\n", encoding="utf-8")
+    indexed.ingest([new])
+    got = [h.chunk.id for h in indexed.retriever.search(QUERY, k=10, mode="dense")]
+    assert got == _brute_force(indexed, QUERY)[:10]
+    assert any(c.startswith("opt-out-note#") for c in got)
+
+
+def test_above_the_exact_limit_the_dense_search_is_chromas(indexed):
+    a = indexed
+    r = Retriever(a.store, a.embedder, a.settings.model_copy(update={"exact_dense_max": 0}), a.retriever.lexical)
+    hits = r.search(QUERY, k=5, mode="dense")
+    assert hits and r._all is None  # (no in-memory copy of the vectors was made)
