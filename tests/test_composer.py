@@ -464,3 +464,26 @@ def test_a_pair_does_not_widen_a_sentence_with_what_another_part_of_the_answer_s
     chosen = [lead, other]
     composer._widen(pair, chosen, hits, ctx)
     assert chosen[0] is lead  # the second sentence would say again what the answer already says
+
+
+OTHER = """# Brown v. Green
+
+## Appeal
+
+The Ninth Circuit held in Brown v. Green that the lighthouse photograph was fair use, and it reversed.
+"""
+
+
+def test_what_the_named_documents_do_record_is_answered_from_them_when_the_premise_is_false():
+    from assistant.answering import check_premise
+
+    question = "What did the Ninth Circuit hold about the lighthouse photograph in Smith v. Jones?"
+    q, hits, ctx, _ = _setup({"smith": CASE, "other": OTHER}, question)
+    first = composer.compose(q, hits, ctx)  # (composed as if no document were named: it quotes the other case)
+    assert any(c.source_id == "other" for c in first.citations)
+    ctx.linked = {"smith": 1.0}
+    out = check_premise(q, first, ctx.linked, ctx.titles, hits, ctx.document_text,
+                        lambda own: composer.compose(q, own, ctx))
+    assert out.premise == "unsupported"
+    assert out.citations and all(c.source_id == "smith" for c in out.citations)
+    assert "Ninth Circuit held" not in out.text.split("What they do record")[-1]
