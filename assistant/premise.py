@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
 from .places import PLACE_WORDS
-from .query import Mention, Question, court_key, court_spans
+from .query import Mention, Question, court_key, court_spans, district_forms
 from .text import MONTHS, NUMBER_VALUES, content_words, sentence_spans
 
 # Events a question can take for granted; each with the word stems a document would use for it.
@@ -218,6 +218,8 @@ def _court_in(court: str, text: str, low: str) -> bool:
         return re.search(rf"\b(?:{words.get(n, '')}|{nums.get(n, '')})\s+cir(?:cuit|\.)", low) is not None
     if key == "jury":
         return "jury" in low
+    if key.startswith("district:"):
+        return district_forms(key).search(text) is not None
     first = court.split()[0]
     if re.fullmatch(r"[A-Z][a-z]+", first) and first.lower() not in ("supreme", "district", "high", "court", "federal",
                                                                        "regional", "higher", "appeals", "circuit"):
@@ -494,7 +496,7 @@ _DESTINATION = re.compile(r"\b(?:appeal\w*|petition\w*|ask\w*|refer\w*|seek\w*|s
 
 _WE_RULE = re.compile(r"\b(?:we|this court|[Tt]he (?-i:Court))\s+(?:therefore\s+|now\s+|also\s+)?(?:hold|holds|conclude|"
                       r"concludes|reverse|reverses|affirm|affirms|vacate|vacates|remand|remands|find|finds|agree|decide|"
-                      r"rejects?)\b", re.I)
+                      r"rejects?|grants?|den(?:y|ies)|orders?|dismiss(?:es)?)\b", re.I)  # (a trial court's order)
 
 
 # What a question can say a court did, and the verbs a document would record it with.

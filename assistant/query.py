@@ -100,7 +100,34 @@ _QUOTE_OR_STOP = re.compile(r"[\"\u201c\u201d\u2018()\[\]]|['\u2019](?!s\b)(?=\s
 _TOKEN = re.compile(r"[A-Za-z0-9\u00c0-\u024f][\w\u00c0-\u024f&'’.\-]*|[&§]")
 _ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
              "ninth": 9, "tenth": 10, "eleventh": 11, "federal": 0, "d.c.": -1}
+# The U.S. states (and D.C., Puerto Rico) with their Bluebook abbreviations, for the federal district courts:
+# 'the District of Delaware' is 'D. Del.', 'the Northern District of California' is 'N.D. Cal.'
+US_STATES = {
+    "Alabama": "Ala.", "Alaska": "Alaska", "Arizona": "Ariz.", "Arkansas": "Ark.", "California": "Cal.",
+    "Colorado": "Colo.", "Connecticut": "Conn.", "Delaware": "Del.", "Florida": "Fla.", "Georgia": "Ga.",
+    "Hawaii": "Haw.", "Idaho": "Idaho", "Illinois": "Ill.", "Indiana": "Ind.", "Iowa": "Iowa", "Kansas": "Kan.",
+    "Kentucky": "Ky.", "Louisiana": "La.", "Maine": "Me.", "Maryland": "Md.", "Massachusetts": "Mass.",
+    "Michigan": "Mich.", "Minnesota": "Minn.", "Mississippi": "Miss.", "Missouri": "Mo.", "Montana": "Mont.",
+    "Nebraska": "Neb.", "Nevada": "Nev.", "New Hampshire": "N.H.", "New Jersey": "N.J.", "New Mexico": "N.M.",
+    "New York": "N.Y.", "North Carolina": "N.C.", "North Dakota": "N.D.", "Ohio": "Ohio", "Oklahoma": "Okla.",
+    "Oregon": "Or.", "Pennsylvania": "Pa.", "Rhode Island": "R.I.", "South Carolina": "S.C.",
+    "South Dakota": "S.D.", "Tennessee": "Tenn.", "Texas": "Tex.", "Utah": "Utah", "Vermont": "Vt.",
+    "Virginia": "Va.", "Washington": "Wash.", "West Virginia": "W. Va.", "Wisconsin": "Wis.", "Wyoming": "Wyo.",
+    "Columbia": "D.C.", "Puerto Rico": "P.R.",
+}
+_REGIONS = {"Northern": "N.", "Southern": "S.", "Eastern": "E.", "Western": "W.", "Central": "C.", "Middle": "M."}
+
+
+def _abbr_rx(abbr: str) -> str:
+    return r"\s?".join(re.escape(part) for part in abbr.split())  # ('W. Va.', 'N.Y.' with or without spaces)
+
+
+_STATE_NAMES = "|".join(sorted(US_STATES, key=len, reverse=True))
+_STATE_ABBRS = "|".join(_abbr_rx(a).replace(r"\.", r"\.\s?") for a in sorted(set(US_STATES.values()), key=len, reverse=True))
+DISTRICT = re.compile(rf"(?i:\b(?:(?:{'|'.join(_REGIONS)})\s+)?District\s+of\s+(?:the\s+)?(?:{_STATE_NAMES})\b)|"
+                      rf"(?-i:(?<![\w.])(?:[NSEWCM]\.\s?)?D\.\s?(?:{_STATE_ABBRS})(?![\w]))")
 COURT = re.compile(
+    rf"{DISTRICT.pattern}|"
     r"\b(?:(?:First|Second|Third|Fourth|Fifth|Sixth|Seventh|Eighth|Ninth|Tenth|Eleventh|Federal|D\.C\.|"
     r"1st|2nd|2d|3rd|3d|4th|5th|6th|7th|8th|9th|10th|11th)\s+Cir(?:cuit|\.)|Supreme Court|Court of Appeals?|"
     r"Court of Justice|CJEU|High Court|Court of Session|Bundesgerichtshof|BGH|Federal Court|Regional Court|"
@@ -305,8 +332,41 @@ def read_question(question: str) -> Question:
     )
 
 
+def district_key(name: str) -> str | None:
+    """'district:N:California' for 'Northern District of California' or 'N.D. Cal.', else None."""
+    m = re.fullmatch(rf"(?:({'|'.join(_REGIONS)})\s+)?District\s+of\s+(?:the\s+)?({_STATE_NAMES})", name.strip(), re.I)
+    if m:
+        region = next((r for r in _REGIONS if r.lower() == (m.group(1) or "").lower()), "")
+        state = next(st for st in US_STATES if st.lower() == " ".join(m.group(2).lower().split()))
+        return f"district:{_REGIONS.get(region, '')[:1]}:{state}"
+    compact = re.sub(r"\s+", "", name.strip()).rstrip(".") + "."
+    m = re.fullmatch(r"(?:([NSEWCM])\.)?D\.(.+)", compact)
+    if m:
+        for state, abbr in US_STATES.items():
+            if abbr.replace(" ", "") == m.group(2):
+                return f"district:{m.group(1) or ''}:{state}"
+    return None
+
+
+def district_forms(key: str) -> re.Pattern:
+    """A district court's name written out or abbreviated, for a key from district_key()."""
+    _d, region, state = key.split(":")
+    if region:
+        full = next(r for r, a in _REGIONS.items() if a[0] == region) + r"\s+"
+        abbr = region + r"\.\s?"
+    else:  # 'the District of Delaware': not the 'Eastern District of ...', nor 'E.D. ...'
+        full = "(?<!ern )(?<!ral )(?<!dle )"
+        abbr = r"(?<![A-Z]\.)(?<![A-Z]\.\s)"
+    written = full + r"District\s+of\s+(?:the\s+)?" + state + r"\b"
+    short = r"(?<![\w.])" + abbr + r"D\.\s?" + _abbr_rx(US_STATES[state]) + r"(?!\w)"
+    return re.compile(r"(?i:\b" + written + r")|(?-i:" + short + ")")
+
+
 def court_key(name: str) -> str:
     """A canonical form of a court's name, so 'Ninth Circuit', '9th Cir.' and 'ninth circuit' compare equal."""
+    district = district_key(name)
+    if district:
+        return district
     low = " ".join(name.lower().replace(".", " ").split())
     m = re.match(r"(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|federal|d c|"
                  r"1st|2nd|2d|3rd|3d|4th|5th|6th|7th|8th|9th|10th|11th)\s+cir", low)

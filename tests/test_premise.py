@@ -470,3 +470,21 @@ def test_what_a_finding_says_is_no_negation_of_it_and_a_possessive_is_no_judge()
     cox = "Justice Thomas wrote for the Court that knowing some subscribers infringe is not enough."
     assert _missing("Why did Justice Thomas's opinion hold that knowing some subscribers infringe is not enough?",
                     {"d": cox}) == []
+
+
+FINJAN_ORDER = ("UNITED STATES DISTRICT COURT NORTHERN DISTRICT OF CALIFORNIA. Finjan sued Cisco. The Court GRANTS "
+                "Cisco's motion in limine No. 4. " + "The parties briefed the motion at length. " * 80
+                + "See Acme v. Beta, 123 F. Supp. 3d 456 (D. Del. 2015).")
+
+
+def test_a_federal_district_court_is_found_written_out_or_abbreviated_and_only_that_district():
+    o = {"o": FINJAN_ORDER}
+    assert _missing("Why did the Northern District of California grant Cisco's motion?", o) == []
+    assert _missing("Why did the N.D. Cal. court grant Cisco's motion?", o) == []
+    assert _missing("Why did the Southern District of California grant Cisco's motion?", o) == [
+        "the Southern District of California"]
+    assert _missing("Why did the District of Massachusetts grant Cisco's motion?", o) == [
+        "the District of Massachusetts"]
+    # named only in a citation of another case, deep in the order: it decided nothing here
+    assert _missing("Why did the District of Delaware grant Cisco's motion?", o) == [
+        "a ruling by the District of Delaware"]
