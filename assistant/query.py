@@ -123,7 +123,8 @@ def _abbr_rx(abbr: str) -> str:
 
 
 _STATE_NAMES = "|".join(sorted(US_STATES, key=len, reverse=True))
-_STATE_ABBRS = "|".join(_abbr_rx(a).replace(r"\.", r"\.\s?") for a in sorted(set(US_STATES.values()), key=len, reverse=True))
+_STATE_ABBRS = "|".join(_abbr_rx(a).replace(r"\.", r"\.\s?")
+                        for a in sorted(set(US_STATES.values()), key=len, reverse=True))
 DISTRICT = re.compile(rf"(?i:\b(?:(?:{'|'.join(_REGIONS)})\s+)?District\s+of\s+(?:the\s+)?(?:{_STATE_NAMES})\b)|"
                       rf"(?-i:(?<![\w.])(?:[NSEWCM]\.\s?)?D\.\s?(?:{_STATE_ABBRS})(?![\w]))")
 COURT = re.compile(

@@ -52,8 +52,8 @@ class Retriever:
         self._known: dict[tuple[str | None, str], set[str]] = {}
         self._doc_vectors: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}  # (source id, version)
         self._vec_lock = threading.Lock()
-        # every ready chunk's vector, for the exact dense search: (signature, ids, source of each row, matrix)
-        # (signature, ids, each row's source number, source numbers, matrix, source id -> (version, first row, end))
+        # every ready chunk's vector, for the exact dense search: (registry signature, chunk ids, each row's source
+        # number, source id -> number, the matrix, source id -> (version, first row, end row))
         self._all: tuple | None = None
 
     @property
@@ -183,7 +183,6 @@ class Retriever:
         dense: list[tuple[str, float]] = []
         if mode in ("dense", "hybrid"):
             t0 = time.perf_counter()
-            exact = None
             if set(f) == {"source_id"} and len(f["source_id"]) <= 3:
                 dense = self._dense_within(f["source_id"], qv, n)
             elif len(self.lexical.ready) <= self.settings.exact_dense_max \
