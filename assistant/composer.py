@@ -815,7 +815,8 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
 def _widen(c: Candidate, chosen: list[Candidate], hits: list[Hit], ctx: Context) -> None:
     """A pair that scores close to the lead and shares a sentence with a chosen one: the chosen one takes in the
     pair's other sentence (the lead sets the scene, the sentence next to it answers), in place, when that sentence
-    is not already said elsewhere in the answer and the whole stays short."""
+    is not already said elsewhere in the answer and the whole stays short. The lead only takes in the sentence
+    after it, so that the answer still opens with its best sentence."""
     if not c.features.get("pair"):
         return
     sid = hits[c.hit].chunk.source_id
@@ -825,6 +826,8 @@ def _widen(c: Candidate, chosen: list[Candidate], hits: list[Hit], ctx: Context)
     x = chosen[near[0]]
     if x.start <= c.start and c.end <= x.end:
         return  # nothing new
+    if near[0] == 0 and c.start < x.start:
+        return  # the lead still comes first: what answers best is not pushed back by the sentence before it
     start, end = min(x.start, c.start), max(x.end, c.end)
     text = ctx.document_text(sid)
     if end - start > ctx.weights.widen_chars or text[x.start:x.end] != x.text:

@@ -487,3 +487,18 @@ def test_what_the_named_documents_do_record_is_answered_from_them_when_the_premi
     assert out.premise == "unsupported"
     assert out.citations and all(c.source_id == "smith" for c in out.citations)
     assert "Ninth Circuit held" not in out.text.split("What they do record")[-1]
+
+
+def test_the_lead_is_not_widened_by_the_sentence_before_it_but_a_later_sentence_is():
+    doc = "# Order\n\nThe court considered the motion at length. It held that the use was fair because it was new.\n"
+    q, hits, ctx, _ = _setup({"d": doc}, "What did the court hold?")
+    cands = composer.candidates(q, hits, ctx)
+    second = next(c for c in cands if not c.features.get("pair") and c.text.startswith("It held"))
+    pair = next(c for c in cands if c.features.get("pair") and c.end == second.end)
+    chosen = [second]
+    composer._widen(pair, chosen, hits, ctx)
+    assert chosen[0] is second  # the lead opens the answer as it is
+    elsewhere = composer.Candidate(second.hit, 0, 0, "", frozenset(), {}, 0.0)  # a lead that overlaps nothing
+    chosen = [elsewhere, second]
+    composer._widen(pair, chosen, hits, ctx)
+    assert chosen[1].start == pair.start and chosen[1].text == pair.text  # a later sentence takes in the one before
