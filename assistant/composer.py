@@ -780,9 +780,10 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
         return not (any(_jaccard(c.terms, x.terms) > 0.5 or _same_meaning(c, x) for x in chosen)
                     or any(_overlaps(c, x, hits) for x in chosen))
 
-    for c in ranked[1:]:  # every record line asked for ('Which judge ..., and on what date?': both)
-        if c.features.get("record") and fits(c) and len(chosen) < limit and lead.features.get("record"):
-            chosen.append(c)
+    if lead.features.get("record"):  # every record line asked for ('Which judge ..., and on what date?': both)
+        for c in ranked[1:]:
+            if c.features.get("record") and fits(c) and len(chosen) < limit:
+                chosen.append(c)
     for part in question_parts(q.text) if ctx.embed is not None else ():
         # 'Who wrote the opinion, and did any Justice write separately?': the best sentence for each question
         # asked on its own, when the answer so far has none of them

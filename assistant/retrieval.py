@@ -52,8 +52,8 @@ class Retriever:
         self._known: dict[tuple[str | None, str], set[str]] = {}
         self._doc_vectors: dict[tuple[str, str], tuple[list[str], np.ndarray]] = {}  # (source id, version)
         self._vec_lock = threading.Lock()
-        # every ready chunk's vector, for the exact dense search: (registry signature, chunk ids, each row's source
-        # number, source id -> number, the matrix, source id -> (version, first row, end row))
+        # every ready chunk's vector, for the exact dense search: (registry signature, chunk ids, the matrix,
+        # source id -> (version, first row, end row))
         self._all: tuple | None = None
 
     @property
@@ -233,8 +233,7 @@ class Retriever:
         if got is None:
             ids = [cid for cid, _section in self.lexical.sections(sid)]
             vecs = self.store.vectors(ids)
-            ids = [cid for cid in ids if cid in vecs]
-            got = (ids, np.vstack([vecs[c] for c in ids]) if ids else np.zeros((0, dim), np.float32))
+            got = _stacked(ids, vecs, dim)
             with self._vec_lock:
                 self._doc_vectors[key] = got
                 while len(self._doc_vectors) > 256:
@@ -253,14 +252,16 @@ class Retriever:
                 got = self._build_all(sig, len(qv))
             except Exception:  # noqa: BLE001 - a store that cannot give its vectors: Chroma's own search answers
                 return None
-        _sig, ids, rows_source, source_index, mat, _spans = got
+        _sig, ids, mat, spans = got
         if not ids:
             return []
         sims = mat @ np.asarray(qv, dtype=np.float32)
         if allowed is not None:
-            keep = np.zeros(len(source_index), dtype=bool)
-            keep[[source_index[s] for s in allowed if s in source_index]] = True
-            sims = np.where(keep[rows_source], sims, -np.inf)
+            keep = np.zeros(len(ids), dtype=bool)
+            for sid in allowed:
+                if sid in spans:
+                    keep[spans[sid][1]:spans[sid][2]] = True
+            sims = np.where(keep, sims, -np.inf)
         k = min(n + 50, int(np.isfinite(sims).sum()))  # (a few more: some may not be in a ready version)
         if k <= 0:
             return []
@@ -275,7 +276,7 @@ class Retriever:
         in one go."""
         docs = sorted(sid for sid, d in list(self.docs.items()) if d.get("hash"))
         old = self._all
-        old_spans = old[5] if old is not None else {}
+        old_spans = old[3] if old is not None else {}
         keep = {sid for sid in docs if old_spans.get(sid, ("",))[0] == self.docs[sid]["hash"]}
         fresh = [sid for sid in docs if sid not in keep]
         ids_of = {sid: [cid for cid, _s in self.lexical.sections(sid)] for sid in fresh}
@@ -285,25 +286,19 @@ class Retriever:
             vecs.update(self.store.vectors(flat[i:i + 5000]))
         ids: list[str] = []
         mats: list[np.ndarray] = []
-        rows: list[np.ndarray] = []
         spans: dict[str, tuple[str, int, int]] = {}
-        source_index: dict[str, int] = {}
         for sid in docs:
             if sid in keep:
                 _v, a, b = old_spans[sid]
-                block_ids, block = old[1][a:b], old[4][a:b]
+                block_ids, block = old[1][a:b], old[2][a:b]
             else:
-                block_ids = [cid for cid in ids_of[sid] if cid in vecs]
-                block = np.vstack([vecs[c] for c in block_ids]) if block_ids else np.zeros((0, dim), np.float32)
+                block_ids, block = _stacked(ids_of[sid], vecs, dim)
             if not block_ids:
                 continue
-            source_index[sid] = len(source_index)
             spans[sid] = (self.docs[sid]["hash"], len(ids), len(ids) + len(block_ids))
             ids += block_ids
             mats.append(block)
-            rows.append(np.full(len(block_ids), source_index[sid], dtype=np.int32))
-        got = (sig, ids, np.concatenate(rows) if rows else np.zeros(0, np.int32), source_index,
-               np.vstack(mats) if mats else np.zeros((0, dim), np.float32), spans)
+        got = (sig, ids, np.vstack(mats) if mats else np.zeros((0, dim), np.float32), spans)
         with self._vec_lock:
             self._all = got
         return got
@@ -353,6 +348,12 @@ class Retriever:
         t0 = time.perf_counter()
         out = self.lexical.search(query, n, self._allowed_sources(f))
         return out, time.perf_counter() - t0
+
+
+def _stacked(ids: list[str], vecs: dict[str, np.ndarray], dim: int) -> tuple[list[str], np.ndarray]:
+    """The ids that have a vector, and their vectors as one matrix (rows in the ids' order)."""
+    ids = [cid for cid in ids if cid in vecs]
+    return ids, np.vstack([vecs[c] for c in ids]) if ids else np.zeros((0, dim), np.float32)
 
 
 _POOL: ThreadPoolExecutor | None = None
