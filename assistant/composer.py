@@ -986,6 +986,12 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context, q: Question | None 
             # the amount asked is in the sentence that goes on ('... electing statutory damages instead.
             # [17 USC §504(c)]. This can be between $750 to $30,000 per work')
             end = _amount_next(text, end, spans[last + 1:last + 3]) or end
+        if end == cand.end and q is not None and "why" in q.intents \
+                and not SHAPES["why"].search(cand.text) and after and _same_block(text, end, after[0]) \
+                and after[1] - start <= ctx.weights.widen_chars and not _cite_only(text[after[0]:after[1]]):
+            # 'Why did the Court refuse ...?': a sentence that states the outcome without its reason, and the
+            # sentence after it in the same paragraph, where the reason usually follows
+            end = after[1]
     if (start, end) == (cand.start, cand.end) or end - start > 1500:
         return cand
     return Candidate(cand.hit, start, end, text[start:end], cand.terms, cand.features, cand.score, cand.vector)

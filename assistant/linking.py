@@ -283,8 +283,17 @@ class Linker:
         out = []
         for m in mentions:
             scored: dict[str, Link] = {}
+            full_name_in: dict[str, int] | None = None
             for d in self._candidates(m):
                 s, via = self._match(m, d)
+                if s < 0.8 and m.kind == "name" and 2 <= len(m.tokens) <= 3 and m.tokens[-1] in d.title_tokens \
+                        and _CAPTION.search(d.title):
+                    # 'Albert Snyder' in 'Snyder v. Phelps': a party is named in full in the case's own text and by
+                    # surname in its caption
+                    if full_name_in is None:
+                        full_name_in = self.stats.sources_with([x for t in m.tokens for x in content_words(t)])
+                    if full_name_in.get(d.source_id):
+                        s, via = 0.8, "party"
                 if s > 0:
                     scored[d.source_id] = Link(d.source_id, s, via)
             for sid, s in self._text_links(m).items():
@@ -324,6 +333,10 @@ class Linker:
             if n >= 2:
                 out[sid] = round(0.5 * min(1.0, 2 * share), 4)
         return out
+
+
+# a case's caption in a title ('Snyder v. Phelps', 'Bartz vs Anthropic')
+_CAPTION = re.compile(r"\w\s+(?:v|vs)\.?\s+\w", re.I)
 
 
 # Kinds of document a question can call one by, after the name of who wrote or published it ('the Hugging Face

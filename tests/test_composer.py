@@ -332,6 +332,31 @@ def test_a_sentence_that_goes_on_with_the_amount_asked_comes_along():
     assert composer.complete(other, hits2, ctx2, q2).text == other.text
 
 
+def test_an_outcome_asked_why_of_brings_the_sentence_after_it_where_the_reason_follows():
+    doc = ("# Opinion\n\n## Intrusion\n\nThe captive audience doctrine should not be expanded to the circumstances "
+           "here. Westboro stayed well away from the memorial service, and Snyder could see no more than the tops "
+           "of the signs. The Court turns next to conspiracy.\n\nA new paragraph starts here on other matters.\n")
+    q, hits, ctx, texts = _setup({"op": doc}, "Why did the Court refuse to expand the captive audience doctrine?")
+    lead = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The captive audience")
+                and c.text.endswith("here."))
+    done = composer.complete(lead, hits, ctx, q)
+    assert done.text.endswith("the tops of the signs.") and "conspiracy" not in done.text
+    assert quote_in_source(done.text, texts["op"], done.start, done.end)
+    # the last sentence of its paragraph does not take in the next paragraph
+    last = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The Court turns next"))
+    assert composer.complete(last, hits, ctx, q).text == last.text
+    # a sentence that gives its reason itself, or a question that asks no reason, is kept as it is
+    cause = ("# Order\n\n## Ruling\n\nThe court dismissed the claim because it was filed late. "
+             "The judge then adjourned the hearing.\n")
+    q3, hits3, ctx3, _ = _setup({"order": cause}, "Why did the court dismiss the claim?")
+    given = next(c for c in composer.candidates(q3, hits3, ctx3) if c.text.endswith("filed late."))
+    assert composer.complete(given, hits3, ctx3, q3).text == given.text
+    q2, hits2, ctx2, _ = _setup({"op": doc}, "What did the Court say about the captive audience doctrine?")
+    other = next(c for c in composer.candidates(q2, hits2, ctx2) if c.text.startswith("The captive audience")
+                 and c.text.endswith("here."))
+    assert composer.complete(other, hits2, ctx2, q2).text == other.text
+
+
 ROUNDUP = """# Other countries
 
 ## Roundup

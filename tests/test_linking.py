@@ -128,3 +128,32 @@ def test_documents_that_tie_come_in_the_order_of_their_ids_whatever_order_the_in
         assert [l.source_id for l in links][:2] == ["a-order", "b-order"]
         assert links[0].score == links[1].score
         assert [l.source_id for l in linker.per_mention(mentions)[0]][:2] == ["a-order", "b-order"]
+
+
+class PartyStats(Stats):
+    """A tiny index where the Snyder opinion's passages name Albert Snyder in full, and a profile of another
+    Snyder does too."""
+
+    def sources_with(self, terms) -> dict[str, int]:
+        return {"snyder-v-phelps": 2, "snyder-profile": 1} if set(terms) == {"albert", "snyder"} else {}
+
+    def chunks_of(self, source_id: str) -> int:
+        return 90
+
+
+def test_a_party_named_in_full_links_to_the_case_whose_caption_gives_the_surname():
+    from assistant.text import content_words
+    assert set(content_words("Albert Snyder")) == {"albert", "snyder"}  # what PartyStats answers to
+    records = [DocumentRecord("snyder-v-phelps", "Snyder v. Phelps", doc_type="opinion"),
+               DocumentRecord("snyder-profile", "Snyder family history", doc_type="article"),
+               DocumentRecord("kadrey-v-meta", "Kadrey v. Meta Platforms", doc_type="order")]
+    linker = Linker([names_from_record(r) for r in records], PartyStats())
+    q = read_question("How much did the jury award Albert Snyder?")
+    (links,) = linker.per_mention(q.mentions, q.text)
+    best = {l.source_id: l.score for l in links}
+    assert best.get("snyder-v-phelps") == 0.8  # a party of that case: its caption has the surname, its text the name
+    assert best.get("snyder-profile", 0.0) < 0.5  # the surname in a title that is no caption is not a party
+    # a first name the case's text never gives is not that party ('Maria Snyder' is someone else)
+    q = read_question("How much did the jury award Maria Snyder?")
+    (links,) = linker.per_mention(q.mentions, q.text)
+    assert all(l.score < 0.8 for l in links)

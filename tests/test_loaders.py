@@ -1,3 +1,4 @@
+import io
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,22 @@ def test_words_a_pdf_splits_apart_are_joined_back_only_where_many_are_split():
     # a clean document keeps every word, even a rare pair that would make a word ('Option B are', 'but t')
     clean = [(real / "feist-page2-pypdf.txt").read_text(encoding="utf-8")] * 3 + ["Option B are priced; but t"]
     assert rejoin_split_words(clean) == clean
+
+
+def test_a_pdf_whose_fonts_space_letters_out_is_read_by_glyph_position():
+    """Page 6 of the Snyder v. Phelps slip opinion, as a one-page PDF: pypdf's default reading splits one word in
+    fifteen ('Ma tthew'), which no dictionary join mends ('all owing', 'Di ego'); its layout reading splits none."""
+    from pypdf import PdfReader
+
+    from assistant.loaders import parse_pdf, split_rate
+
+    data = (Path(__file__).parent / "data" / "real" / "snyder-page6.pdf").read_bytes()
+    assert split_rate([PdfReader(io.BytesIO(data)).pages[0].extract_text()]) > 0.05  # what the default reading gives
+    doc = parse_pdf(data, "snyder-page6.pdf", "snyder")
+    assert "Marine Lance Corporal Matthew Snyder was killed in\nIraq in the line of duty." in doc.text
+    assert "(two of his daughters and four of\nhis grandchildren) to picket." in doc.text
+    assert split_rate([doc.text]) == 0.0 and "  " not in doc.text  # the layout's runs of spaces are single spaces
+    assert len(doc.pages) == 1
 
 
 def test_block_quotes_read_as_their_words_but_code_keeps_its_text():
