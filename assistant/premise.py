@@ -5,7 +5,9 @@ the sources record no such thing, before what they do record."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .places import PLACE_OF as _PLACE_OF
@@ -100,6 +102,68 @@ def _article_absent(question: str, texts: dict[str, str]) -> str:
             if len(heads) >= 5 and "1" in heads and n not in heads and int(n) > max(int(h) for h in heads):
                 return f"Article {n}"
     return ""
+
+
+_ARTICLE_HEAD = re.compile(r"(?m)^\s*(?:#+\s*)?Article\s+(\d{1,3}[a-z]?)\b")
+
+
+@functools.lru_cache(maxsize=8)
+def _articles(text: str) -> tuple[dict[str, tuple[frozenset[str], Counter]], Counter]:
+    """A law's articles (number -> the stems of its text, and its pairs of neighbouring stems) and the pairs of the
+    whole text; no articles for a text that is not a law's full text with one heading per article."""
+    heads = list(_ARTICLE_HEAD.finditer(text))
+    numbers = [h.group(1) for h in heads]
+    if len(set(numbers)) < 5 or "1" not in numbers:
+        return {}, Counter()
+    seq_all: list[str] = []
+    out: dict[str, tuple[frozenset[str], Counter]] = {}
+    for i, h in enumerate(heads):
+        body = text[h.start():heads[i + 1].start() if i + 1 < len(heads) else len(text)]
+        seq = content_words(body)
+        seq_all += seq
+        if numbers.count(h.group(1)) == 1:
+            out[h.group(1)] = (frozenset(seq), Counter(zip(seq, seq[1:])))
+    seq_all = content_words(text[:heads[0].start()]) + seq_all
+    return out, Counter(zip(seq_all, seq_all[1:]))
+
+
+def _article_topic_elsewhere(question: str, texts: dict[str, str]) -> str:
+    """'protection officer in Article 17' when the question asks what an article of a law (whose full text is
+    among the documents) says of a term of that law, and the term is the law's own (two words that stand together
+    elsewhere in its text) but that article's text has not both its words: the question has the article wrong. ''
+    otherwise, and always for a term of one word, which an article may well say in other words."""
+    asked = [m.group(1) for m in re.finditer(r"\bArticle\s+(\d{1,3}[a-z]?)\b", question)]
+    if len(set(asked)) != 1:
+        return ""  # (two articles named: which one a term belongs to is not said)
+    n = asked[0]
+    # the question's words in order, without the article and the law it names
+    rest = re.sub(r"\bArticle\s+\d{1,3}[a-z]?(?:\s*\([^)]*\))*(?:\s+of\s+(?:the\s+)?(?:[A-Z][\w\-]*\s*)+)?", " ",
+                  question)
+    words = re.findall(r"[\w\-]+", rest)
+    stems = [content_words(w) for w in words]
+    at = [(i, st[0]) for i, st in enumerate(stems) if len(st) == 1 and not st[0].isdigit()]
+    pairs = [(i, j, a, b) for (i, a), (j, b) in zip(at, at[1:]) if a != b]
+    missing = ""
+    for text in texts.values():  # (several laws with an article of that number: the term must be in none of them)
+        articles, together = _articles(text)
+        if n not in articles:
+            continue
+        own, own_pairs = articles[n]
+        found = [(-((a not in own) + (b not in own)), i, j) for i, j, a, b in pairs
+                 if together[(a, b)] > own_pairs[(a, b)] and not (a in own and b in own)]
+        if not found:
+            return ""
+        _k, i, j = min(found)
+        # the term, with a word either side that stands with it in the law ('data protection officer')
+        ends = {(x, y): (a, b) for x, y, a, b in pairs}
+        starts = {y: x for x, y, _a, _b in pairs}
+        if i in starts and together[ends[(starts[i], i)]]:  # (one word each way: a term, not a clause)
+            i = starts[i]
+        nxt = {x: y for x, y, _a, _b in pairs}
+        if j in nxt and together[ends[(j, nxt[j])]]:
+            j = nxt[j]
+        missing = missing or f"{' '.join(words[i:j + 1])} in Article {n}"
+    return missing
 
 
 def _judges_named(question: str) -> list[str]:
@@ -308,6 +372,9 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
     absent = _article_absent(q.text, texts)  # 'Article 101 of the GDPR': it ends at Article 99
     if absent:
         out.missing.append(absent)
+    elsewhere = _article_topic_elsewhere(q.text, texts)  # 'Article 17 of the GDPR on data protection officers'
+    if elsewhere:
+        out.missing.append(elsewhere)
     for label in _subdivisions(q.text):
         if not re.search(rf"(?:^|\n)\s*(?:[-*]\s*)?{re.escape(label)}\s", whole):
             out.missing.append(label)

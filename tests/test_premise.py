@@ -488,3 +488,25 @@ def test_a_federal_district_court_is_found_written_out_or_abbreviated_and_only_t
     # named only in a citation of another case, deep in the order: it decided nothing here
     assert _missing("Why did the District of Delaware grant Cisco's motion?", o) == [
         "a ruling by the District of Delaware"]
+
+
+LAW = "\n".join(
+    [f"Article {n}\n\nRules on matter {n}. The controller shall act on matter {n}.\n" for n in (1, 2, 4, 6)]
+    + ["Article 3\n\nRight to erasure\n\nThe data subject shall have the right to erasure of personal data.\n",
+       "Article 5\n\nDesignation of the data protection officer\n\nThe controller shall designate a data protection "
+       "officer where the core activities require it.\n"])
+
+
+def test_a_term_of_the_law_that_the_article_asked_about_does_not_have():
+    asked = "How does Article 3 regulate when a controller must designate a data protection officer?"
+    assert _missing(asked, {"law": LAW}) == ["data protection officer in Article 3"]
+    assert _missing("What does Article 5 say about when to designate a data protection officer?", {"law": LAW}) == []
+    assert _missing("What does Article 3 say about the right to erasure?", {"law": LAW}) == []
+    # one word the article may say in other words, and a term the law never uses, say nothing either way
+    assert _missing("How does Article 3 treat officers?", {"law": LAW}) == []
+    assert _missing("How does Article 3 treat deep fakes?", {"law": LAW}) == []
+    # another law whose Article 3 has the term: the question may mean that one
+    other = LAW.replace("Right to erasure", "The controller shall designate a data protection officer.")
+    assert _missing(asked, {"law": LAW, "other": other}) == []
+    # two articles named: which one the term belongs to is not said
+    assert _missing("How do Article 3 and Article 5 treat the data protection officer?", {"law": LAW}) == []
