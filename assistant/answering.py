@@ -226,8 +226,11 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
             meta = retriever.docs.get(sid, {})
             if meta.get("doc_type") not in COURT_TYPES:
                 continue
-            for a, _b in composer.record_lines(document_text(sid), composer.record_values(meta), asked_fields):
-                h = retriever.hit_at(sid, a, qv)
+            text = document_text(sid)
+            for a, b in composer.record_lines(text, composer.record_values(meta), asked_fields):
+                # (a heading is in no chunk's text: the chunk it heads)
+                h = retriever.hit_at(sid, a, qv) or retriever.hit_at(
+                    sid, re.compile(r"[\s\d.]*").match(text, b).end(), qv)
                 if h is not None and h.chunk.id not in have:
                     have.add(h.chunk.id)
                     out.append(h)

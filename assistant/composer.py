@@ -158,6 +158,7 @@ class Weights:
     # realdocs-dev 0.925 -> 0.950, realdocs2-dev 0.773 -> 0.795, realdocs4-dev 0.560 -> 0.600, for answers of 147
     # words on average instead of 136)
     widen_chars: int = 900
+    count_lines: int = 12      # a complaint's counts listed for 'Which claims does it bring?'
     list_sentences: int = 5    # lists across documents ("Which cases ...") take one sentence per document
     prefilter: int = 40        # candidates embedded per question (the best by the cheaper features)
     pair_candidates: bool = True
@@ -446,7 +447,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
             if sid not in lines_of:
                 lines_of[sid] = record_lines(ctx.document_text(sid), record_values(h.meta), asked_fields)
             for s, e in lines_of[sid]:
-                if not h.chunk.start <= s < h.chunk.end:
+                if not (h.chunk.start <= s < h.chunk.end or heads_chunk(ctx.document_text(sid), e, h.chunk.start)):
                     continue
                 same = [c for c in pool if c.start == s and c.end == e and hits[c.hit].chunk.source_id == sid]
                 if not same and (sid, s, e) not in seen:
@@ -575,7 +576,43 @@ def record_fields(q: Question) -> list[str]:
     if re.search(r"\b(?:on )?what date\b|\bwhen\b", q.text, re.I) and _ISSUED.search(q.text) \
             and re.search(r"\b(?:order|opinion|ruling|decision|judgment|minutes|complaint|filing|memorandum)\b", q.text, re.I):
         out.append("date")
+    if _ASKS_COUNTS.search(q.text):
+        out.append("counts")
     return out
+
+
+# 'Which legal claims does AVP bring against Xoho?', 'What counts does the complaint plead?'
+_ASKS_COUNTS = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|causes of action)\b[^?]{0,60}\b(?:bring|brings|"
+                          r"brought|assert\w*|plead\w*|allege\w*|raise\w*|make|makes|include\w*|contain\w*)\b|"
+                          r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|causes of action)\b[^?]{0,40}\b(?:in|of)\s+"
+                          r"(?:the|its|their|this)\s+(?:\w+\s+){0,2}complaint\b", re.I)
+# a complaint's count headings, with the claim's name on the lines after it: 'COUNT I\nCOPYRIGHT INFRINGEMENT ...',
+# 'FIRST CLAIM FOR RELIEF', 'SECOND CAUSE OF ACTION'
+_COUNT_HEAD = re.compile(r"(?m)^[ \t]*(?:COUNT\s+(?:[IVXLC]+|\d{1,2})\b|(?:FIRST|SECOND|THIRD|FOURTH|FIFTH|SIXTH|SEVENTH|"
+                         r"EIGHTH|NINTH|TENTH|ELEVENTH|TWELFTH)\s+(?:CLAIM|CAUSE\s+OF\s+ACTION)\b)[^\n]*")
+
+
+def heads_chunk(text: str, end: int, chunk_start: int) -> bool:
+    """Whether a heading line ending at `end` is the heading of the chunk starting at `chunk_start` (a chunk's text
+    starts after its section's heading; between them only spacing and the paragraph number)."""
+    return 0 <= chunk_start - end <= 20 and not text[end:chunk_start].strip(" \t\n0123456789.")
+
+
+def count_lines(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each count heading of a complaint with the capitalised lines that name its claim; none
+    unless it has two or more."""
+    out = []
+    for m in _COUNT_HEAD.finditer(text):
+        end = base = m.end()
+        for line in re.finditer(r"\n([^\n]*)", text[base:base + 400]):
+            words = re.findall(r"[A-Za-z]{2,}", line.group(1))
+            if not words or sum(w.isupper() for w in words) < 0.8 * len(words):
+                break
+            end = base + line.end()
+        while end > m.start() and text[end - 1].isspace():
+            end -= 1
+        out.append((m.start(), end))
+    return out if len(out) >= 2 else []
 
 
 def record_values(meta: dict[str, Any]) -> dict[str, str]:
@@ -604,7 +641,7 @@ def record_lines(text: str, values: dict[str, str], fields_asked: list[str], lim
     """(start, end) of the line of a court paper's caption or signature that gives each field asked ('Present: The
     Honorable CHRISTINA A. SNYDER', 'Case No. 2:16-cv-08962-CAS-KSx Date January 15, 2019'), looked for in its
     first and last pages; a field the reader found no value for is not looked for."""
-    out: list[tuple[int, int]] = []
+    out: list[tuple[int, int]] = count_lines(text) if "counts" in fields_asked else []
     windows = [(0, min(limit, len(text)))] + ([(len(text) - limit, len(text))] if len(text) > 2 * limit else [])
     lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)
              if any(a <= m.start() < b for a, b in windows)]
@@ -771,6 +808,12 @@ def select(q: Question, cands: list[Candidate], hits: list[Hit], ctx: Context) -
     sides = _sides(q) if "compare" in q.intents else []
     several = across or len(sides) >= 2 or _asks_two_things(q.text)
     limit = w.list_sentences if across else w.max_sentences
+    if "counts" in record_fields(q):
+        # 'Which claims does the complaint bring?': its counts, in the order it pleads them
+        heads = list({(hits[c.hit].chunk.source_id, c.start): c for c in ranked
+                      if c.features.get("record") and _COUNT_HEAD.match(c.text)}.values())
+        if len(heads) >= 2:
+            return sorted(heads, key=lambda c: (hits[c.hit].chunk.source_id, c.start))[:w.count_lines]
     chosen = [complete(lead, hits, ctx, q)]
     if chosen[0].end - chosen[0].start > 1.8 * (lead.end - lead.start) and not several \
             and not lead.features.get("pair"):

@@ -357,6 +357,63 @@ def test_an_outcome_asked_why_of_brings_the_sentence_after_it_where_the_reason_f
     assert composer.complete(other, hits2, ctx2, q2).text == other.text
 
 
+COMPLAINT = """---
+title: Acme v. Widget Co. (complaint)
+type: complaint
+---
+# Complaint
+
+Plaintiff Acme sues Widget Co. and alleges the following:
+
+FIRST CLAIM FOR RELIEF
+COPYRIGHT INFRINGEMENT UNDER 17 U.S.C. § 501
+
+10. Widget Co. copied the Acme software without a licence and sold it to customers in three states.
+
+SECOND CLAIM FOR RELIEF
+BREACH OF CONTRACT
+
+20. Widget Co. broke the development contract by keeping the source code after the contract ended.
+"""
+
+
+def test_which_claims_a_complaint_brings_is_answered_by_its_counts_in_order():
+    from assistant.query import read_question as rq
+    assert composer.record_fields(rq("Which claims does Acme bring against Widget Co.?")) == ["counts"]
+    assert composer.record_fields(rq("What causes of action are pleaded in the complaint?")) == ["counts"]
+    assert composer.record_fields(rq("Which claims did the court dismiss?")) == []  # a decision, not the pleading
+    q, hits, ctx, texts = _setup({"cmp": COMPLAINT}, "Which claims does Acme bring against Widget Co.?",
+                                 linked={"cmp": 1.0})
+    spans = composer.count_lines(texts["cmp"])
+    assert [texts["cmp"][a:b] for a, b in spans] == [
+        "FIRST CLAIM FOR RELIEF\nCOPYRIGHT INFRINGEMENT UNDER 17 U.S.C. § 501", "SECOND CLAIM FOR RELIEF\nBREACH OF CONTRACT"]
+    ans = composer.compose(q, hits, ctx)
+    assert ans.text.startswith("FIRST CLAIM FOR RELIEF COPYRIGHT INFRINGEMENT UNDER 17 U.S.C. § 501 [1] SECOND CLAIM")
+    assert "BREACH OF CONTRACT [2]" in ans.text
+    assert all(quote_in_source(c.quote, texts["cmp"], c.start, c.end) for c in ans.citations)
+    # one count heading is no list of counts
+    assert composer.count_lines(texts["cmp"].split("SECOND CLAIM")[0]) == []
+
+
+def test_a_count_heading_outside_the_chunks_text_is_quoted_from_the_chunk_it_heads():
+    """A PDF's headings become sections: the chunk's text starts after its heading and paragraph number."""
+    from assistant.types import Chunk
+    q, hits, ctx, texts = _setup({"cmp": COMPLAINT}, "Which claims does Acme bring against Widget Co.?",
+                                 linked={"cmp": 1.0})
+    text = texts["cmp"]
+    heads = []
+    for (a, b), label in zip(composer.count_lines(text), ("10. ", "20. ")):
+        start = text.index(label, b) + len(label)
+        end = text.index("\n", start)
+        assert composer.heads_chunk(text, b, start)
+        heads.append(Hit(chunk=Chunk(f"cmp#{a}", "cmp", text[start:end], start, end, section=text[a:b]), score=1.0,
+                         dense_score=0.5, meta=hits[0].meta))
+    assert not composer.heads_chunk(text, 0, heads[0].chunk.start)  # far from it, or with words between: no
+    ans = composer.compose(q, heads, ctx)
+    assert ans.text.startswith("FIRST CLAIM FOR RELIEF COPYRIGHT INFRINGEMENT") and "BREACH OF CONTRACT [2]" in ans.text
+    assert all(quote_in_source(c.quote, text, c.start, c.end) for c in ans.citations)
+
+
 ROUNDUP = """# Other countries
 
 ## Roundup
