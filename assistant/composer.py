@@ -484,10 +484,11 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
     q_phrases = defined_terms(q)
     asks_primary = bool(re.search(r"\bthe\s+(?:[A-Z][\w\-]+\s+)?court\s+(?:say|said|hold|held|find|found|conclude|"
                                   r"explain|reason)", q.text)  # ('what did the Bartz court say': in its paper)
-                        or re.search(r"\b(?:the|this|its|their)\s+(?:order|opinion|judgment|ruling|decision|act|"
-                                  r"regulation|directive|statute|text|article|section|report|complaint|guidance|"
-                                  r"letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
-                                  r"require|hold|held|find|found|conclude|explain|describe)", q.text, re.IGNORECASE)
+                        or re.search(r"(?:\b(?:the|this|its|their)|['\u2019]s)\s+(?:order|opinion|judgment|ruling|"
+                                  r"decision|act|regulation|directive|statute|text|article|section|report|complaint|"
+                                  r"guidance|letter|agreement|memorandum)\b.*\b(?:say|says|said|state|states|provide|"
+                                  r"require|hold|held|find|found|conclude|explain|describe|distinguish|treat|address|"
+                                  r"analy[sz]e|handle|characteri[sz]e)", q.text, re.IGNORECASE)
                         or re.search(r"\baccording to (?:the )?(?:order|opinion|judgment|act|regulation|"
                                      r"directive|statute|text|report)\b", q.text, re.IGNORECASE)
                         or re.search(r"\b(?:under|in|of|does)\s+(?:section|sections|§|article|art\.|recital|annex|"

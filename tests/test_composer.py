@@ -108,7 +108,10 @@ def test_a_question_about_what_an_act_provides_prefers_the_acts_own_text():
     doc = "# Copyright Act\n\n## Section 102\n\nProtection never extends to any idea, procedure or method of operation.\n"
     for question, primary in (("Does the Copyright Act protect ideas or methods of operation?", 1.0),
                               ("Under the Copyright Act, are methods of operation protected?", 1.0),
-                              ("Are methods of operation protected?", 0.0)):
+                              ("Are methods of operation protected?", 0.0),
+                              # a judge's own order, asked how it treated something
+                              ("How did Alsup's order distinguish methods of operation?", 1.0),
+                              ("How did Alsup distinguish methods of operation?", 0.0)):
         q, hits, ctx, _ = _setup({"act": doc}, question)
         ctx.primary = {"act"}
         assert {c.features["primary"] for c in composer.candidates(q, hits, ctx)} == {primary}, question
