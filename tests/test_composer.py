@@ -33,6 +33,12 @@ def _setup(docs: dict[str, str], question: str, linked: dict[str, float] | None 
     return read_question(question), hits, ctx, texts
 
 
+def _single(q, hits, ctx, starts: str, ends: str = "") -> composer.Candidate:
+    """The candidate that is the one sentence starting (and ending) so, not a pair."""
+    return next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith(starts) and c.text.endswith(ends)
+                and not c.features.get("pair"))
+
+
 CASE = """# Smith v. Jones
 
 ## Background
@@ -319,45 +325,45 @@ def test_a_document_with_the_provision_asked_answers_from_that_provision():
     assert {hits[c.hit].chunk.section[:10] for c in composer.candidates(q, hits, ctx)} >= {"Article 6 ", "Article 10"}
 
 
+def _completed(doc: str, question: str, starts: str, ends: str = "") -> tuple[composer.Candidate, composer.Candidate]:
+    """The one sentence of the document starting (and ending) so, and what complete() makes of it for the question
+    (checked to be verbatim in the document)."""
+    q, hits, ctx, texts = _setup({"d": doc}, question)
+    one = _single(q, hits, ctx, starts, ends)
+    done = composer.complete(one, hits, ctx, q)
+    assert quote_in_source(done.text, texts["d"], done.start, done.end)
+    return one, done
+
+
 def test_a_sentence_that_goes_on_with_the_amount_asked_comes_along():
     doc = ("# Notes\n\n## Registration\n\nWith timely registration, you get the option of electing statutory damages "
            "instead. 17 USC §504(c). This can be between $750 to $30,000 per work. Plus, fees may be awarded.\n")
-    q, hits, ctx, texts = _setup({"notes": doc}, "What statutory damages can an owner elect after registration?")
-    lead = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("With timely registration")
-                and c.text.endswith("instead."))
-    done = composer.complete(lead, hits, ctx, q)
+    _one, done = _completed(doc, "What statutory damages can an owner elect after registration?",
+                            "With timely registration", "instead.")
     assert done.text.endswith("$30,000 per work.") and "fees" not in done.text
-    assert quote_in_source(done.text, texts["notes"], done.start, done.end)
     # a question that asks no amount keeps the sentence as it is
-    q2, hits2, ctx2, _ = _setup({"notes": doc}, "What option does registration give an owner?")
-    other = next(c for c in composer.candidates(q2, hits2, ctx2) if c.text.startswith("With timely registration")
-                 and c.text.endswith("instead."))
-    assert composer.complete(other, hits2, ctx2, q2).text == other.text
+    one, done = _completed(doc, "What option does registration give an owner?", "With timely registration", "instead.")
+    assert done.text == one.text
 
 
 def test_an_outcome_asked_why_of_brings_the_sentence_after_it_where_the_reason_follows():
     doc = ("# Opinion\n\n## Intrusion\n\nThe captive audience doctrine should not be expanded to the circumstances "
            "here. Westboro stayed well away from the memorial service, and Snyder could see no more than the tops "
            "of the signs. The Court turns next to conspiracy.\n\nA new paragraph starts here on other matters.\n")
-    q, hits, ctx, texts = _setup({"op": doc}, "Why did the Court refuse to expand the captive audience doctrine?")
-    lead = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The captive audience")
-                and c.text.endswith("here."))
-    done = composer.complete(lead, hits, ctx, q)
+    why = "Why did the Court refuse to expand the captive audience doctrine?"
+    _one, done = _completed(doc, why, "The captive audience", "here.")
     assert done.text.endswith("the tops of the signs.") and "conspiracy" not in done.text
-    assert quote_in_source(done.text, texts["op"], done.start, done.end)
     # the last sentence of its paragraph does not take in the next paragraph
-    last = next(c for c in composer.candidates(q, hits, ctx) if c.text.startswith("The Court turns next"))
-    assert composer.complete(last, hits, ctx, q).text == last.text
+    one, done = _completed(doc, why, "The Court turns next")
+    assert done.text == one.text
     # a sentence that gives its reason itself, or a question that asks no reason, is kept as it is
     cause = ("# Order\n\n## Ruling\n\nThe court dismissed the claim because it was filed late. "
              "The judge then adjourned the hearing.\n")
-    q3, hits3, ctx3, _ = _setup({"order": cause}, "Why did the court dismiss the claim?")
-    given = next(c for c in composer.candidates(q3, hits3, ctx3) if c.text.endswith("filed late."))
-    assert composer.complete(given, hits3, ctx3, q3).text == given.text
-    q2, hits2, ctx2, _ = _setup({"op": doc}, "What did the Court say about the captive audience doctrine?")
-    other = next(c for c in composer.candidates(q2, hits2, ctx2) if c.text.startswith("The captive audience")
-                 and c.text.endswith("here."))
-    assert composer.complete(other, hits2, ctx2, q2).text == other.text
+    one, done = _completed(cause, "Why did the court dismiss the claim?", "The court dismissed", "filed late.")
+    assert done.text == one.text
+    one, done = _completed(doc, "What did the Court say about the captive audience doctrine?", "The captive audience",
+                           "here.")
+    assert done.text == one.text
 
 
 COMPLAINT = """---

@@ -40,13 +40,16 @@ def test_a_caption_written_with_a_partys_initials_names_that_case():
 
 
 class TextStats(Stats):
-    """A tiny index where the guide's and the roundup's passages speak of Hugging Face."""
+    """A tiny index where some documents' passages (so many of each document's `chunks`) name one name."""
+
+    def __init__(self, name_stems: set[str], found: dict[str, int], chunks: int):
+        self.name_stems, self.found, self.chunks = name_stems, found, chunks
 
     def sources_with(self, terms) -> dict[str, int]:
-        return {"hf-guide": 8, "roundup": 2} if set(terms) == {"hugg", "fac"} else {}
+        return dict(self.found) if set(terms) == self.name_stems else {}
 
     def chunks_of(self, source_id: str) -> int:
-        return 10
+        return self.chunks
 
 
 def test_a_name_given_as_a_documents_publisher_points_at_that_kind_of_document():
@@ -55,7 +58,8 @@ def test_a_name_given_as_a_documents_publisher_points_at_that_kind_of_document()
     records = [DocumentRecord("hf-guide", "Open Source Developers Guide to the EU AI Act", doc_type="article"),
                DocumentRecord("roundup", "Other AI copyright suits (Apple, Hugging Face)", doc_type="roundup"),
                DocumentRecord("policy", "DMCA Takedown Policy", doc_type="article")]
-    linker = Linker([names_from_record(r) for r in records], TextStats())
+    # the guide's and the roundup's passages speak of Hugging Face
+    linker = Linker([names_from_record(r) for r in records], TextStats({"hugg", "fac"}, {"hf-guide": 8, "roundup": 2}, 10))
 
     def top(question: str) -> str:
         q = read_question(question)
@@ -130,24 +134,15 @@ def test_documents_that_tie_come_in_the_order_of_their_ids_whatever_order_the_in
         assert [l.source_id for l in linker.per_mention(mentions)[0]][:2] == ["a-order", "b-order"]
 
 
-class PartyStats(Stats):
-    """A tiny index where the Snyder opinion's passages name Albert Snyder in full, and a profile of another
-    Snyder does too."""
-
-    def sources_with(self, terms) -> dict[str, int]:
-        return {"snyder-v-phelps": 2, "snyder-profile": 1} if set(terms) == {"albert", "snyder"} else {}
-
-    def chunks_of(self, source_id: str) -> int:
-        return 90
-
-
 def test_a_party_named_in_full_links_to_the_case_whose_caption_gives_the_surname():
     from assistant.text import content_words
-    assert set(content_words("Albert Snyder")) == {"albert", "snyder"}  # what PartyStats answers to
+    assert set(content_words("Albert Snyder")) == {"albert", "snyder"}  # what the stats answer to
     records = [DocumentRecord("snyder-v-phelps", "Snyder v. Phelps", doc_type="opinion"),
                DocumentRecord("snyder-profile", "Snyder family history", doc_type="article"),
                DocumentRecord("kadrey-v-meta", "Kadrey v. Meta Platforms", doc_type="order")]
-    linker = Linker([names_from_record(r) for r in records], PartyStats())
+    # the Snyder opinion's passages name Albert Snyder in full, and a profile of another Snyder does too
+    linker = Linker([names_from_record(r) for r in records],
+                    TextStats({"albert", "snyder"}, {"snyder-v-phelps": 2, "snyder-profile": 1}, 90))
     q = read_question("How much did the jury award Albert Snyder?")
     (links,) = linker.per_mention(q.mentions, q.text)
     best = {l.source_id: l.score for l in links}
