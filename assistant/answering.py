@@ -229,8 +229,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
             text = document_text(sid)
             for a, b in composer.record_lines(text, composer.record_values(meta), asked_fields):
                 # (a heading is in no chunk's text: the chunk it heads)
-                h = retriever.hit_at(sid, a, qv) or retriever.hit_at(
-                    sid, re.compile(r"[\s\d.]*").match(text, b).end(), qv)
+                h = retriever.hit_at(sid, a, qv) or retriever.hit_at(sid, _PARAGRAPH_NUMBER.match(text, b).end(), qv)
                 if h is not None and h.chunk.id not in have:
                     have.add(h.chunk.id)
                     out.append(h)
@@ -250,6 +249,10 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 have.add(h.chunk.id)
                 out.append(h)
     return out
+
+
+# what stands between a heading and its chunk's text: spacing and the first paragraph's number ('42. ')
+_PARAGRAPH_NUMBER = re.compile(r"[\s\d.]*")
 
 
 def _texts_with(retriever: Retriever, asked: Question, provisions: list[str], docs: list[str],

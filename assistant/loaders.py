@@ -536,12 +536,12 @@ def parse_pdf(data: bytes, name: str = "<pdf>", default_id: str = "document") ->
             if not ok:
                 raise LoadError(f"{name} is an encrypted PDF: remove the password and ingest it again")
         texts = [(p.extract_text() or "") for p in reader.pages]
-        if split_rate(texts) >= SPLIT_WORDS_RATE:
+        if (rate := split_rate(texts)) >= SPLIT_WORDS_RATE:
             # pypdf's default reading splits words where a font spaces its letters out; its layout reading places
             # each glyph by position and splits far fewer (Snyder v. Phelps: 6.3% of words split, and none), but
             # moves words elsewhere for most files, so it is only taken where it splits fewer
             laid = [_single_spaced(p.extract_text(extraction_mode="layout") or "") for p in reader.pages]
-            if split_rate(laid) < split_rate(texts):
+            if split_rate(laid) < rate:
                 texts = laid
         texts = rejoin_split_words(texts)
         info = reader.metadata or {}

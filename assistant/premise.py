@@ -92,19 +92,20 @@ def _names_a_judge(text: str) -> bool:
                           r"\b(?:District|Circuit|Magistrate)\s+Judge\b|\bDISTRICT\s+JUDGE\b", text))
 
 
+# an article's heading in a law's text ('Article 17', '## Article 15a')
+_ARTICLE_HEAD = re.compile(r"(?m)^\s*(?:#+\s*)?Article\s+(\d{1,3}[a-z]?)\b")
+
+
 def _article_absent(question: str, texts: dict[str, str]) -> str:
     """'Article 101' when the question names an article of a law whose full text is among the documents (one that
     heads five or more of its articles, 'Article 1' among them) and that text heads no such article; '' otherwise."""
     for m in re.finditer(r"\bArticle\s+(\d{1,3})[a-z]?\b", question):
         n = m.group(1)
         for text in texts.values():
-            heads = set(re.findall(r"(?m)^\s*(?:#+\s*)?Article\s+(\d{1,3})[a-z]?\b", text))
+            heads = {re.match(r"\d+", h).group() for h in _ARTICLE_HEAD.findall(text)}
             if len(heads) >= 5 and "1" in heads and n not in heads and int(n) > max(int(h) for h in heads):
                 return f"Article {n}"
     return ""
-
-
-_ARTICLE_HEAD = re.compile(r"(?m)^\s*(?:#+\s*)?Article\s+(\d{1,3}[a-z]?)\b")
 
 
 @functools.lru_cache(maxsize=8)
