@@ -286,7 +286,7 @@ class Linker:
             full_name_in: dict[str, int] | None = None
             for d in self._candidates(m):
                 s, via = self._match(m, d)
-                if s < 0.8 and m.kind == "name" and 2 <= len(m.tokens) <= 3 and m.tokens[-1] in d.title_tokens \
+                if s < 0.8 and m.kind == "name" and _PERSON.fullmatch(m.text) and m.tokens[-1] in d.title_tokens \
                         and _CAPTION.search(d.title):
                     # 'Albert Snyder' in 'Snyder v. Phelps': a party is named in full in the case's own text and by
                     # surname in its caption
@@ -337,6 +337,9 @@ class Linker:
 
 # a case's caption in a title ('Snyder v. Phelps', 'Bartz vs Anthropic')
 _CAPTION = re.compile(r"\w\s+(?:v|vs)\.?\s+\w", re.I)
+# a person's name as a question writes it: a first name, perhaps an initial, a surname ('Albert Snyder',
+# 'Andrea M. Bartz'); not a caption ('ANI v. OpenAI') or an acronym
+_PERSON = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z]+(?:[-'\u2019][A-Z]?[a-z]+)?")
 
 
 # Kinds of document a question can call one by, after the name of who wrote or published it ('the Hugging Face

@@ -148,6 +148,13 @@ def test_a_party_named_in_full_links_to_the_case_whose_caption_gives_the_surname
     best = {l.source_id: l.score for l in links}
     assert best.get("snyder-v-phelps") == 0.8  # a party of that case: its caption has the surname, its text the name
     assert best.get("snyder-profile", 0.0) < 0.5  # the surname in a title that is no caption is not a party
+    # a caption that shares a side with another case's caption is no party of that case
+    records.append(DocumentRecord("phelps-v-roe", "Phelps v. Roe", doc_type="opinion"))
+    linker = Linker([names_from_record(r) for r in records],
+                    TextStats({"snyder", "phelp"}, {"phelps-v-roe": 3, "snyder-v-phelps": 9}, 90))
+    q = read_question("What did the court hold in Snyder v. Phelps?")
+    (links,) = linker.per_mention(q.mentions, q.text)
+    assert {l.source_id: l.score for l in links}.get("phelps-v-roe", 0.0) < 0.8
     # a first name the case's text never gives is not that party ('Maria Snyder' is someone else)
     q = read_question("How much did the jury award Maria Snyder?")
     (links,) = linker.per_mention(q.mentions, q.text)
