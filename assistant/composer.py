@@ -326,7 +326,9 @@ def unknown_names(q: Question, stats: LexicalStats) -> list[str]:
     """Names in the question that no indexed passage contains (the index knows nothing of them)."""
     out = []
     for m in q.mentions:
-        stems = [s for t in m.tokens for s in content_words(t)]
+        # (a provision's token is its key, '§1292' or 'article 5': the passages have its number)
+        stems = re.findall(r"\d+", m.tokens[0]) if m.kind == "provision" and m.tokens else [
+            s for t in m.tokens for s in content_words(t)]
         # no passage has the whole name ('Google v. Oracle' where only Google is indexed)
         # (a place is where a case is, not what it is about: 'did Getty win anything in London?')
         if m.text not in q.resolved and stems and not stats.sources_with(stems) and not is_place(m.tokens) \

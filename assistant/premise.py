@@ -973,7 +973,7 @@ _IRREGULAR = {"send": "sent", "let": "let", "give": "gave|given", "hold": "held"
 _PERMITS = {"let", "allow", "permit", "grant", "approve", "accept"}
 _REFUSED = r"(?:refus|den(?:y|ied|ies)|reject|declin|turn(?:ed|s)?\s+down|disallow)\w*"
 # a judge's name as a question writes it, its surname captured: 'Judge Chhabria', 'Judge Gregory B. Williams'
-_JUDGE_NAME = r"(?:[A-Z][\w'\u2019\-]*\.?\s+){0,3}?([A-Z][\w'\u2019\-]+)"
+_JUDGE_NAME = r"(?:[A-Z][\w'\u2019\-]*\.?\s+){0,3}?([A-Z][\w\-]*(?:['\u2019](?!s\b)[A-Za-z][\w\-]+)?)"  # (not "'s")
 
 
 def _asked_judge_act(question: str) -> tuple[str, str, str] | None:

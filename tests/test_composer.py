@@ -195,6 +195,13 @@ def test_refuses_a_question_about_a_name_no_document_has():
     # a city the index never names is where a case is, not a name it lacks ('the case in London')
     q, hits, ctx, _ = _setup({"smith": CASE}, "What did the court in London decide about the photograph Smith took?")
     assert [m.text for m in q.mentions if m.text == "London"] and composer.unknown_names(q, ctx.stats) == []
+    # a provision is known by its number, which the passages write in their own way ('section 1292(a)(1)')
+    order = ("# Order\n\n## Jurisdiction\n\nTitle 28 of the U.S.C. governs appeals. A refusal of a restraining order "
+             "may be appealed under section 1292(a)(1).\n")
+    q, hits, ctx, _ = _setup({"order": order}, "When can a refusal be appealed under 28 U.S.C. 1292(a)(1)?")
+    assert [m.kind for m in q.mentions if m.kind == "provision"] and composer.unknown_names(q, ctx.stats) == []
+    q, hits, ctx, _ = _setup({"order": order}, "When can a refusal be appealed under 28 U.S.C. 1291?")
+    assert composer.unknown_names(q, ctx.stats) == ["28 U.S.C. 1291"]
 
 
 def test_a_question_limited_to_a_place_is_answered_only_from_that_places_passages():

@@ -373,6 +373,9 @@ def test_a_dissent_or_concurrence_the_opinion_gives_to_others():
         "a dissent by Justice Breyer"]
     assert _missing("Why did Justice Alito dissent from the Court's ruling?", {"d": slip}) == []
     assert _missing("Why did Justice Breyer write a concurrence?", {"d": slip}) == []
+    # the possessive is no part of the name
+    assert _missing("What did Justice Alito's dissent predict?", {"d": slip}) == []
+    assert _missing("What did Justice Breyer's dissent predict?", {"d": slip}) == ["a dissent by Justice Breyer"]
     # an opinion that names no one as dissenting says nothing either way
     assert _missing("Why did Justice Breyer dissent?", {"d": "The Court affirmed."}) == []
 
