@@ -31,7 +31,7 @@ INTENTS: dict[str, re.Pattern] = {
                         r"presiding)\b|\bpresid\w*\b", re.I),
     "decide": re.compile(r"\b(?:decid\w*|decision|rul(?:e|ed|es|ing|ings)|held|hold(?:s|ing)?|outcome|verdict|"
                          r"judg(?:e?ment)s?|conclu\w*|find|found|findings?|grant\w*|dismiss\w*|den(?:y|ied)|"
-                         r"award\w*|order(?:ed)?|opinion|result)\b", re.I),
+                         r"award\w*|order(?:ed)?|opinion|result|dispos(?:e|ed|ition))\b", re.I),
     "status": re.compile(r"\bstatus\b|\bstill\b|\bnow\b|\bcurrently\b|\bcurrent\b|\bpending\b|\bwhere (?:does|do|is|"
                          r"are) .* stand\b|\blatest\b|\bso far\b|\byet\b|\bnext\b|\bongoing\b|\bwhat happened\b|"
                          r"\bany (?:news|update)\b|\bupdate\b", re.I),
@@ -73,9 +73,18 @@ _STARTS_TO_APPLY = re.compile(r"\b(?:start|starts|begin|begins|come|comes)\s+(?:
                               r"\bapplicable from\b", re.I)
 
 
+# a clause that sets the scene before the question proper ('When the church appealed the refusal, how did ...')
+_FRONTED_WHEN = re.compile(r"\s*when\s+(?!(?:does|did|do|is|are|was|were|will|would|can|could|has|have|had|should|"
+                           r"must|may|might|shall)\b)[^?,]{3,200},\s*(?=(?:and\s+)?(?:how|what|which|who|whom|whose|why|where|did|"
+                           r"does|do|is|are|was|were|can|could|would|has|have|had)\b)", re.I)
+
+
 def intents_of(question: str) -> set[str]:
     """The kinds of answer a question asks for, e.g. {'when'} for 'When was the suit filed?'."""
     found = {name for name, rx in INTENTS.items() if rx.search(question)}
+    fronted = _FRONTED_WHEN.match(question)
+    if fronted and "when" in found and not INTENTS["when"].search(question[fronted.end():]):
+        found.discard("when")  # 'When the church appealed ..., how did the court dispose of it?' asks how
     for strong, weak in _DOMINATES.items():
         if strong in found:
             found -= set(weak)

@@ -600,3 +600,12 @@ def test_the_lead_is_not_widened_by_the_sentence_before_it_but_a_later_sentence_
     chosen = [elsewhere, second]
     composer._widen(pair, chosen, hits, ctx)
     assert chosen[1].start == pair.start and chosen[1].text == pair.text  # a later sentence takes in the one before
+
+
+def test_a_when_clause_that_sets_the_scene_does_not_make_a_when_question():
+    from assistant.query import intents_of
+    assert intents_of("When the church appealed the refusal, how did the First Circuit dispose of the appeal?") == {
+        "decide"}
+    assert "when" in intents_of("When does the Regulation start to apply, and are any provisions delayed?")
+    assert "when" in intents_of("When the court ruled, when did the appeal follow?")
+    assert "when" in intents_of("When did the court rule, and why?")
