@@ -585,14 +585,16 @@ def record_fields(q: Question) -> list[str]:
 
 
 # 'Which legal claims does AVP bring against Xoho?', 'What counts does the complaint plead?'
-_ASKS_COUNTS = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|causes of action)\b[^?]{0,60}\b(?:bring|brings|"
-                          r"brought|assert\w*|plead\w*|allege\w*|raise\w*|make|makes|include\w*|contain\w*)\b|"
+_ASKS_COUNTS = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|causes of action)\b[^?]{0,60}\b"
+                          r"(?:bring|brings|brought|assert\w*|plead\w*|allege\w*|raise\w*|make|makes|include\w*|"
+                          r"contain\w*)\b|"
                           r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|causes of action)\b[^?]{0,40}\b(?:in|of)\s+"
                           r"(?:the|its|their|this)\s+(?:\w+\s+){0,2}complaint\b", re.I)
 # a complaint's count headings, with the claim's name on the lines after it: 'COUNT I\nCOPYRIGHT INFRINGEMENT ...',
 # 'FIRST CLAIM FOR RELIEF', 'SECOND CAUSE OF ACTION'
-_COUNT_HEAD = re.compile(r"(?m)^[ \t]*(?:COUNT\s+(?:[IVXLC]+|\d{1,2})\b|(?:FIRST|SECOND|THIRD|FOURTH|FIFTH|SIXTH|SEVENTH|"
-                         r"EIGHTH|NINTH|TENTH|ELEVENTH|TWELFTH)\s+(?:CLAIM|CAUSE\s+OF\s+ACTION)\b)[^\n]*")
+_COUNT_HEAD = re.compile(r"(?m)^[ \t]*(?:COUNT\s+(?:[IVXLC]+|\d{1,2})\b|(?:FIRST|SECOND|THIRD|FOURTH|FIFTH|"
+                         r"SIXTH|SEVENTH|EIGHTH|NINTH|TENTH|ELEVENTH|TWELFTH)\s+(?:CLAIM|CAUSE\s+OF\s+ACTION)\b)"
+                         r"[^\n]*")
 
 
 def heads_chunk(text: str, end: int, chunk_start: int) -> bool:

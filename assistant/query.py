@@ -75,8 +75,9 @@ _STARTS_TO_APPLY = re.compile(r"\b(?:start|starts|begin|begins|come|comes)\s+(?:
 
 # a clause that sets the scene before the question proper ('When the church appealed the refusal, how did ...')
 _FRONTED_WHEN = re.compile(r"\s*when\s+(?!(?:does|did|do|is|are|was|were|will|would|can|could|has|have|had|should|"
-                           r"must|may|might|shall)\b)[^?,]{3,200},\s*(?=(?:and\s+)?(?:how|what|which|who|whom|whose|why|where|did|"
-                           r"does|do|is|are|was|were|can|could|would|has|have|had)\b)", re.I)
+                           r"must|may|might|shall)\b)[^?,]{3,200},\s*"
+                           r"(?=(?:and\s+)?(?:how|what|which|who|whom|whose|why|where|did|does|do|is|are|was|were|can|"
+                           r"could|would|has|have|had)\b)", re.I)
 
 
 def intents_of(question: str) -> set[str]:
