@@ -705,7 +705,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--json", default=None, help="Also write all figures as JSON to this file.")
     ap.add_argument("--keep", default=None, metavar="DIR",
                     help="Build the corpora and indexes in DIR (new or empty) and keep them (default: a temporary "
-                         "folder).")
+                         "folder). With --only lexical, a DIR kept by an earlier run is reused: its Chroma indexes "
+                         "are not built again.")
     ap.add_argument("--child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--index", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--folder", default=None, help=argparse.SUPPRESS)
@@ -729,14 +730,17 @@ def main(argv: list[str] | None = None) -> None:
           "(2 cores: 1.0 is one core's worth of other work)\n")
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="assistant-bench-"))
     work.mkdir(parents=True, exist_ok=True)
+    reuse = args.only == "lexical"  # it measures the lexical indexes alone, over Chroma indexes a kept DIR may hold
+    if not reuse and any(work.iterdir()):
+        raise SystemExit(f"--keep {work}: a full run needs a new or empty folder (only --only lexical reuses one)")
     try:
         starter = work / "starter"
-        shutil.copytree(ROOT / "sources", starter)
+        shutil.copytree(ROOT / "sources", starter, dirs_exist_ok=reuse)
         runs = [("starter corpus", starter, False)]
         starter_chunks = _count_chunks(starter)
         for size in [int(x) for x in args.sizes.split(",") if x.strip()]:
             folder = work / f"c{size}"
-            shutil.copytree(ROOT / "sources", folder)
+            shutil.copytree(ROOT / "sources", folder, dirs_exist_ok=reuse)
             write_synthetic(folder / "synthetic", max(0, size - starter_chunks))
             runs.append((f"{size:,} chunks", folder, size > args.real_max))
         if args.only == "lexical":

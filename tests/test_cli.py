@@ -114,10 +114,19 @@ def test_ingest_url_from_loopback_server(tmp_path):
         srv.shutdown()
 
 
-def test_bench_command_runs_and_reports_its_figures(tmp_path):
+@pytest.fixture(scope="module")
+def bench_kept(tmp_path_factory):
+    """One quick `assistant bench` run on the starter corpus, its work folder kept (--keep) for the lexical part."""
+    work = tmp_path_factory.mktemp("bench")
+    out = work.parent / "bench-quick.json"
+    r = run("bench", "--sizes", "", "--quick", "--questions", "30", "--json", str(out), "--keep", str(work),
+            timeout=900)
+    return r, out, work
+
+
+def test_bench_command_runs_and_reports_its_figures(bench_kept):
     """`assistant bench` end to end on the starter corpus (quick mode): a figure report, not a timing assertion."""
-    out = tmp_path / "bench.json"
-    r = run("bench", "--sizes", "", "--quick", "--questions", "30", "--json", str(out), timeout=900)
+    r, out, _work = bench_kept
     assert r.returncode == 0, r.stderr[-2000:]
     assert "## starter corpus" in r.stdout and "| ratio ingest / raw |" in r.stdout and "## Summary" in r.stdout
     figures = json.loads(out.read_text())
@@ -137,10 +146,15 @@ def test_bench_command_runs_and_reports_its_figures(tmp_path):
     assert 0 < ing["embedder_share"] <= 1
 
 
-def test_bench_lexical_part_runs_alone(tmp_path):
-    """`assistant bench --only lexical`: both lexical indexes on the starter corpus, and nothing else."""
+def test_bench_lexical_part_runs_alone(bench_kept, tmp_path):
+    """`assistant bench --only lexical`: both lexical indexes on the starter corpus, and nothing else. It reuses the
+    Chroma index the quick run kept, so the corpus is not embedded twice; a full run refuses a used folder."""
+    _r, _out, work = bench_kept
     out = tmp_path / "bench.json"
-    r = run("bench", "--only", "lexical", "--sizes", "", "--questions", "30", "--json", str(out), timeout=900)
+    again = run("bench", "--sizes", "", "--quick", "--keep", str(work))
+    assert again.returncode != 0 and "needs a new or empty folder" in again.stderr
+    r = run("bench", "--only", "lexical", "--sizes", "", "--questions", "30", "--json", str(out), "--keep", str(work),
+            timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     assert "## Lexical indexes" in r.stdout and "## Summary" not in r.stdout and "## starter corpus" not in r.stdout
     figures = json.loads(out.read_text())["lexical"]["starter corpus"]
