@@ -233,6 +233,26 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 if h is not None and h.chunk.id not in have:
                     have.add(h.chunk.id)
                     out.append(h)
+    if "condition" in asked.intents:
+        # an exception follows the rule it limits ('This Section does not apply to ...'): the passage after each of the
+        # two best, when it goes on in the same section
+        for h in hits[:2]:
+            nxt = retriever.hit_after(h.chunk.source_id, h.chunk.end, qv)
+            if nxt is not None and nxt.chunk.section == h.chunk.section and nxt.chunk.id not in have \
+                    and (not filters or not filters.get("source_id") or nxt.chunk.source_id in filters["source_id"]):
+                have.add(nxt.chunk.id)
+                out.append(nxt)
+    if "decide" in asked.intents:
+        # the judgment line of a named court paper ('we dismiss the appeal without prejudice'): a search by meaning
+        # finds the passages that tell the story of the case, which share more words with the question
+        for sid in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]:
+            if retriever.docs.get(sid, {}).get("doc_type") not in COURT_TYPES:
+                continue
+            for a in composer.disposition_starts(document_text(sid)):
+                h = retriever.hit_at(sid, a, qv)
+                if h is not None and h.chunk.id not in have:
+                    have.add(h.chunk.id)
+                    out.append(h)
     for sid in about:
         found: list[Hit] = []
         if terms:

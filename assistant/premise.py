@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -188,11 +189,18 @@ def _number(word: str) -> int | None:
     return int(word) if word.isdigit() else _NUMBER_VALUES.get(word.lower())
 
 
+_YES_NO = re.compile(r"\s*(?:does|do|did|is|are|was|were|can|could|must|may|might|will|would|should|shall|has|have|"
+                     r"had)\b", re.I)
+
+
 def _count_missing(question: str, whole: str) -> str:
     """'30 days' when the question gives a number of days (or instruments, states, copies ...) that the documents
     never give, while they give another number of them ('10-14 days'); '' otherwise. A question asking how many
-    takes no number for granted; nor does a year ('in 2025')."""
-    if re.search(r"\bhow\s+(?:many|long|much)\b|\bwhether\b|\bat\s+(?:least|most)\b|\bup\s+to\b", question, re.I):
+    takes no number for granted; nor does a year ('in 2025'), nor a bound a yes-or-no question asks about ('Does it
+    last at least 70 years?'; but 'Why must it last at least 70 years?' takes the 70 for granted)."""
+    if re.search(r"\bhow\s+(?:many|long|much)\b|\bwhether\b", question, re.I):
+        return ""
+    if re.search(r"\bat\s+(?:least|most)\b|\bup\s+to\b", question, re.I) and _YES_NO.match(question):
         return ""
     for m in _COUNTED.finditer(question):
         n, unit = _number(m.group(1)), (content_words(m.group(2)) or [""])[0]
@@ -459,6 +467,10 @@ def check(q: Question, texts: dict[str, str], titles: dict[str, str] | None = No
         act = _court_polarity_missing(q.text, texts)  # 'Why did the court grant the motion to strike?': denied
         if act:
             out.missing.append(act)
+    if not out.missing:
+        held = _holding_missing(q, texts)  # 'Why did the court hold that the orders violated ...?': a party said so
+        if held:
+            out.missing.append(held)
     if not out.missing:
         act = _act_year_missing(q.text, whole)  # 'the Data (Use and Access) Act 2023': the act is of 2025
         if act:
@@ -1022,6 +1034,42 @@ def _court_polarity_missing(question: str, texts: dict[str, str]) -> str:
     if found["opposite"] and not found["same"]:
         return f"a decision to {verb}"
     return ""
+
+
+# 'Why did the First Circuit hold that the orders violated the church's rights?': what a court is said to have held
+_HELD_THAT = re.compile(r"\b(?:why|how|on what basis|on what grounds?)\s+(?:did|does|do|had|has|have)\s+(?:the\s+)?"
+                        r"(?:[\w.'\u2019\-]+\s+){0,4}?(?:hold|find|rule|conclude|decide|determine|declare)\s+that\s+"
+                        r"([^?]+)", re.I)
+# a sentence that gives the words of a holding as a party's claim, a question left open, or the opposite
+_SAID_BY_A_PARTY = re.compile(r"\b(?:contend\w*|argu\w*|alleg\w*|claim(?:s|ed|ing)?\s+that|claimed|assert\w*|"
+                              r"urg(?:e|es|ed|ing)|insist\w*|complain\w*|asks?|asked|seek\w*|sought|whether)\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|no|never|neither|nor|cannot|declin\w*|reject\w*|disagree\w*|without reaching)\b|n['\u2019]t\b", re.I)
+
+
+def _holding_missing(q: Question, texts: dict[str, str]) -> str:
+    """'a holding that X' when the question says a court held (found, ruled, concluded) that X, and the documents
+    give X's words only as what a party contended or asked, as a question left open, or negated, never as said
+    outright; '' otherwise, and when no sentence has most of X's words at all (a holding in other words)."""
+    m = _HELD_THAT.search(q.text)
+    if not m:
+        return ""
+    clause = m.group(1).strip(" ,;.")
+    names = {w for mm in q.mentions for w in content_words(" ".join(mm.tokens))}
+    words = {w for w in content_words(clause) if w not in names and not w.isdigit()}
+    if len(words) < 3:
+        return ""
+    need = max(3, math.ceil(0.5 * len(words)))
+    denied = not _NEGATED.search(clause)  # the question's own 'not' is no negation of it
+    told = backed = 0
+    for text in texts.values():
+        for sent in _sentences(text):
+            if len(words & set(content_words(sent))) < need:
+                continue
+            if _SAID_BY_A_PARTY.search(sent) or (denied and _NEGATED.search(sent)):
+                told += 1
+            else:
+                backed += 1
+    return f"a holding that {clause}" if told and not backed else ""
 
 
 def _act_year_missing(question: str, whole: str) -> str:

@@ -17,7 +17,8 @@ INTENTS: dict[str, re.Pattern] = {
     "condition": re.compile(r"\bwhen (?:does|doesn't|does not|do|don't|do not|is|isn't|is not|are|aren't|can|can't|"
                             r"cannot|may|must|would|will)\b.*\b(?:apply|applies|allowed|permitted|exempt\w*|required|"
                             r"covered|infring\w*|lawful|legal|liable|protected|count|qualif\w*)\b|\bunder what "
-                            r"(?:conditions|circumstances)\b|\bin what (?:cases|circumstances)\b|\bexcept\w*\b", re.I),
+                            r"(?:conditions|circumstances)\b|\bin what (?:cases|circumstances)\b|\bexcept\w*\b|"
+                            r"\bexempt\w*\b", re.I),
     "amount": re.compile(r"\bhow much\b|\bwhat (?:amount|sum|fine|penalty|price|fee)s?\b|\bhow large\b|"
                          r"\bdamages\b|\bper work\b|\bworth\b|\bthreshold\b", re.I),
     "count": re.compile(r"\bhow many\b|\bnumber of\b", re.I),
@@ -65,7 +66,8 @@ INTENTS: dict[str, re.Pattern] = {
 }
 
 # An intent whose cue is weaker than another present cue gives way (a "which judge" question is not a "who" list).
-_DOMINATES = {"judge": ("who", "decide"), "define": ("law",), "docket": ("court",), "count": ("amount",)}
+_DOMINATES = {"judge": ("who", "decide"), "define": ("law",), "docket": ("court",), "count": ("amount",),
+              "condition": ("who",)}  # 'who is exempt?' asks for an exception, not a name
 
 
 _STARTS_TO_APPLY = re.compile(r"\b(?:start|starts|begin|begins|come|comes)\s+(?:to\s+)?(?:apply|into (?:force|effect))\b|"
@@ -213,7 +215,7 @@ _SUFFIXES = frozenset("inc llc ltd pbc corp co plc gmbh ag sa sas bv nv ev e.v p
 # Capitalised words that open or pad questions without naming anything.
 _NOT_NAMES = frozenset("""i ai us u.s uk eu judge court courts justice act law laws article section recital the a an
 copyright copyrights fair use case cases suit lawsuit lawsuits dispute ruling order opinion plaintiffs defendants
-district circuit supreme federal state states""".split()) | frozenset(
+district circuit supreme federal state states code codes""".split()) | frozenset(
     """january february march april june july august september october november december monday tuesday
     wednesday thursday friday saturday sunday""".split())  # dates, not names ('in March 2025')
 # Words that say what kind of court it is, not where: 'the Regional Court', 'the High Court'.

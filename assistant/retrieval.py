@@ -336,6 +336,19 @@ class Retriever:
                 return got[0] if got else None
         return None
 
+    def hit_after(self, source_id: str, offset: int, query_vector) -> Hit | None:
+        """The first chunk of a document's ready version that starts at or after `offset`, as a hit."""
+        ready = self.docs.get(source_id, {}).get("hash")
+        if not ready:
+            return None
+        best: tuple[int, str] | None = None
+        for cid, _t, meta in self.store.iter_chunks(where={"source_id": source_id}, text=False):
+            start = int(meta.get("start", -1))
+            if meta.get("doc_hash") == ready and start >= offset and (best is None or start < best[0]):
+                best = (start, cid)
+        got = self._hits_of([best[1]], query_vector) if best else []
+        return got[0] if got else None
+
     def _hits_of(self, ids: list[str], query_vector, order_by_position: bool = False) -> list[Hit]:
         hits = [Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
                     meta=self.docs.get(meta.get("source_id"), {}))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from assistant import composer
 from assistant.bm25 import BM25Index
 from assistant.chunking import chunk_document
@@ -609,3 +611,104 @@ def test_a_when_clause_that_sets_the_scene_does_not_make_a_when_question():
     assert "when" in intents_of("When does the Regulation start to apply, and are any provisions delayed?")
     assert "when" in intents_of("When the court ruled, when did the appeal follow?")
     assert "when" in intents_of("When did the court rule, and why?")
+
+
+APPEAL = """# Doe Church v. Roe
+
+## Opinion
+
+The church's appeal to this court arises from the early weeks of the pandemic. The governor issued orders that limited
+gatherings, and the district court refused emergency relief.
+
+## Discussion
+
+The denial of a temporary restraining order is not as a rule open to immediate review in this court.
+
+## Conclusion
+
+For these reasons, the church's appeal is dismissed without prejudice for lack of appellate jurisdiction. Costs are
+not awarded.
+"""
+
+
+def test_a_courts_judgment_line_answers_how_it_disposed_of_the_case():
+    """'How did the court dispose of the appeal?': the line that disposes of it, over the sentences that tell the story
+    of the appeal in more of the question's words."""
+    text = parse_markdown(APPEAL, default_id="appeal").text
+    starts = composer.disposition_starts(text)
+    assert [text[a:a + 30] for a in starts] == ["appeal is dismissed without pr"]
+    assert composer.disposition_starts("The court heard argument. It was a long day.") == []
+    question = "How did the court of appeals dispose of the church's appeal?"
+    q, hits, ctx, texts = _setup({"appeal": APPEAL}, question, linked={"appeal": 1.0})
+    cands = composer.candidates(q, hits, ctx)
+    marked = {c.text for c in cands if c.features["disposition"]}
+    assert marked and all("dismissed without prejudice" in t for t in marked)
+    ans = composer.compose(q, hits, ctx)
+    assert ans.text.startswith("For these reasons, the church's appeal is dismissed without prejudice"), ans.text
+    # it is the judgment line's own weight that puts it first: without it, the story of the appeal leads
+    plain = composer.compose(q, hits, replace(ctx, weights=replace(ctx.weights, disposition=0.0)))
+    assert plain.text.startswith("The church's appeal to this court arises"), plain.text
+    # a question that asks no decision marks none
+    q2, hits2, ctx2, _t = _setup({"appeal": APPEAL}, "What did the governor's orders limit?", linked={"appeal": 1.0})
+    assert not any(c.features["disposition"] for c in composer.candidates(q2, hits2, ctx2))
+
+
+def test_a_second_question_after_and_with_a_preposition_is_a_part_of_its_own():
+    assert composer.question_parts("By how much may a court multiply damages, and in what kind of case can it award "
+                                   "attorney fees?") == ["By how much may a court multiply damages",
+                                                         "in what kind of case can it award attorney fees?"]
+    assert composer.question_parts("Which law governs, and under which provision are disputes heard?")[1] \
+        == "under which provision are disputes heard?"
+    assert composer.question_parts("What did the court say about damages and in particular fees?") == []
+
+
+TREATY = """# Treaty on Performances
+
+## Article 29 Entry into force
+
+This Treaty shall enter into force three months after 30 instruments of ratification have been deposited.
+
+## Article 31 Denunciation
+
+This Treaty may be denounced by any Contracting Party by notification. Any denunciation shall take effect one year
+from the date on which the notification was received.
+"""
+
+
+def test_a_passage_of_one_sentence_counts_as_whole_as_a_pair():
+    """A one-sentence provision has no pair to be taken in; it is not put behind the pairs of longer passages."""
+    q, hits, ctx, _texts = _setup({"t": TREATY}, "What had to happen before the Treaty could enter into force?")
+    by_text = {c.text: c.features.get("pair", 0.0) for c in composer.candidates(q, hits, ctx)}
+    assert by_text["This Treaty shall enter into force three months after 30 instruments of ratification have been "
+                   "deposited."] == 1.0
+    assert by_text["This Treaty may be denounced by any Contracting Party by notification."] == 0.0
+    ans = composer.compose(q, hits, ctx)
+    assert ans.text.startswith("This Treaty shall enter into force three months after 30 instruments"), ans.text
+
+
+TERMS = """# Service Terms
+
+## Governing law
+
+These terms are governed by the laws of the State of California. However, a claim for injunctive relief may be
+brought in any jurisdiction. Disputes go to the courts of San Francisco.
+
+## Exemption
+
+This section does not apply to access for academic research.
+"""
+
+
+def test_an_exception_asked_about_brings_the_sentence_that_qualifies_the_rule():
+    from assistant.query import intents_of
+    assert "condition" in intents_of("Who is exempt from the reciprocity rule?")
+    assert "who" not in intents_of("Who is exempt from the reciprocity rule?")  # an exception, not a name
+    q, hits, ctx, texts = _setup({"t": TERMS}, "Which law governs the terms, and is there any exception?")
+    lead = _single(q, hits, ctx, "These terms are governed")
+    done = composer.complete(lead, hits, ctx, q)
+    assert " ".join(done.text.split()).endswith("may be brought in any jurisdiction."), done.text
+    assert quote_in_source(done.text, texts["t"], done.start, done.end)
+    # asked no exception, the rule is quoted as it stands
+    q2, hits2, ctx2, _t = _setup({"t": TERMS}, "Which law governs the terms?")
+    assert composer.complete(_single(q2, hits2, ctx2, "These terms are governed"), hits2, ctx2, q2).text \
+        == "These terms are governed by the laws of the State of California."

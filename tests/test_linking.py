@@ -159,3 +159,10 @@ def test_a_party_named_in_full_links_to_the_case_whose_caption_gives_the_surname
     q = read_question("How much did the jury award Maria Snyder?")
     (links,) = linker.per_mention(q.mentions, q.text)
     assert all(l.score < 0.8 for l in links)
+
+
+def test_a_code_named_by_its_country_is_not_a_name_of_every_code():
+    """'under the U.S. Code': a name of the code of one country, not of every document with 'Code' in its title."""
+    from assistant.query import mentions_of
+    assert [m.tokens for m in mentions_of("How long does a design patent last under the U.S. Code?")] == [("u.s", "code")]
+    assert [m.tokens for m in mentions_of("What does the GPAI Code of Practice require?")] == [("gpai", "practice")]

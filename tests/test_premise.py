@@ -399,6 +399,11 @@ def test_a_number_of_things_the_documents_give_otherwise():
     assert _missing("How many instruments does the Treaty require?", {"d": treaty}) == []
     # no number of them in the documents at all: nothing to contradict
     assert _missing("Why does the Treaty wait 90 days?", {"d": treaty}) == []
+    # a bound the question takes for granted is a number like any other; one a yes-or-no question asks about is not
+    term = "The term of protection shall last, at least, until the end of a period of 50 years from fixation."
+    assert _missing("Why must the protection last at least 70 years after fixation?", {"d": term}) == ["70 years"]
+    assert _missing("Does the protection last at least 70 years after fixation?", {"d": term}) == []
+    assert _missing("Why must the protection last at least 50 years after fixation?", {"d": term}) == []
 
 
 def test_a_count_the_complaint_does_not_plead():
@@ -513,3 +518,26 @@ def test_a_term_of_the_law_that_the_article_asked_about_does_not_have():
     assert _missing(asked, {"law": LAW, "other": other}) == []
     # two articles named: which one the term belongs to is not said
     assert _missing("How do Article 3 and Article 5 treat the data protection officer?", {"law": LAW}) == []
+
+
+def test_a_holding_the_documents_give_only_as_a_partys_claim():
+    opinion = ("The church contended that the gathering orders violated its free exercise rights. A jurisdictional "
+               "barrier prevents us from reaching the merits. The court dismissed the appeal without prejudice.")
+    asked = "Why did the court hold that the gathering orders violated the church's free exercise rights?"
+    assert _missing(asked, {"d": opinion}) == [
+        "a holding that the gathering orders violated the church's free exercise rights"]
+    # said outright, it is a holding; a question that asks whether takes none for granted
+    held = opinion + " We hold that the gathering orders violated the church's free exercise rights."
+    assert _missing(asked, {"d": held}) == []
+    assert _missing("Did the court hold that the gathering orders violated the church's free exercise "
+                    "rights?", {"d": opinion}) == []
+    # a holding the documents put in other words is not judged at all
+    assert _missing("Why did the court hold that the state's limits on worship were unlawful?",
+                    {"d": opinion}) == []
+    # the question's own negation: 'did not violate' is backed by a sentence that says so
+    ruled = ("The court ruled on the appeal. It concluded that the gathering orders did not violate the church's free "
+             "exercise rights.")
+    assert _missing(asked, {"d": ruled}) == ["a holding that the gathering orders violated the church's free exercise "
+                                             "rights"]
+    assert _missing("Why did the court hold that the gathering orders did not violate the church's free "
+                    "exercise rights?", {"d": ruled}) == []

@@ -101,6 +101,20 @@ def test_section_hits_come_from_the_lexical_index(indexed):
     assert hits and all(h.chunk.section == want and h.chunk.source_id == "dsm-mini" for h in hits)
 
 
+def test_the_passage_after_a_hit_is_the_next_chunk_of_its_document(indexed):
+    r = indexed.retriever
+    qv = embed_query(indexed.embedder, QUERY)
+    by_doc: dict[str, list[tuple[int, int, str]]] = {}
+    for cid, _t, m in indexed.store.iter_chunks(text=False):
+        by_doc.setdefault(m["source_id"], []).append((int(m["start"]), int(m["end"]), cid))
+    sid, chunks = next((s, sorted(cs)) for s, cs in sorted(by_doc.items()) if len(cs) >= 3)
+    (_s0, e0, _c0), (_s1, _e1, c1) = chunks[0], chunks[1]
+    nxt = r.hit_after(sid, e0, qv)
+    assert nxt is not None and nxt.chunk.id == c1 and nxt.chunk.source_id == sid
+    assert r.hit_after(sid, chunks[-1][1] + 1, qv) is None  # nothing after the last
+    assert r.hit_after("no-such-document", 0, qv) is None
+
+
 def test_a_second_instance_sees_the_same_hits(indexed):
     other = Assistant(indexed.settings, embedder=FakeEmbedder())
     mine = [h.chunk.id for h in indexed.retriever.search(QUERY, k=5)]
