@@ -253,8 +253,15 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 if h is not None and h.chunk.id not in have:
                     have.add(h.chunk.id)
                     out.append(h)
+    enumerated = composer.asked_enumeration(asked.text)
     for sid in about:
         found: list[Hit] = []
+        if enumerated:
+            # 'What are the four CC signals?': the sentence that announces the four as a list
+            at = composer.enumeration_in(document_text(sid), *enumerated)
+            h = retriever.hit_at(sid, at, qv) if at is not None else None
+            if h is not None:
+                found.append(h)
         if terms:
             text = document_text(sid)
             for term in terms:

@@ -150,6 +150,8 @@ class Weights:
     disposition: float = 1.5    # the question asks what a court decided, and the sentence is a court's judgment line:
                                # 'we dismiss the appeal', 'The motion is GRANTED' (set by hand on the dev sets,
                                # 2026-12-07: see the README)
+    announces: float = 3.0      # 'What are the four signals?' and the sentence announces the four as a list ('The
+                               # four proposed signals are:'; set by hand on the dev sets, 2026-12-07: see the README)
     record: float = 4.5         # a court paper's own caption or signature line giving what the question asks of
                                # it: its judge, date, court or docket (set by hand, 2026-12-04: see the README)
     place_missing: float = -1.0  # the question names a country and neither the sentence nor its document's
@@ -191,7 +193,8 @@ SHAPE_FEATURES = tuple(f"shape_{i}" for i in ("when", "amount", "count", "who", 
                                                  "law", "define", "why", "respond", "compare", "condition", "docket"))
 FEATURES = ("sim", "sim_gap", "passage", "coverage", "coverage_head", "rank", "linked", "off_topic", "names_hit",
             *SHAPE_FEATURES, "novelty", "section", "focus_missing", "asked_month", "long", "short", "question_mark",
-            "already_said", "primary", "pair", "preamble", "provision", "place_missing", "record", "disposition")
+            "already_said", "primary", "pair", "preamble", "provision", "place_missing", "record", "disposition",
+            "announces")
 WEIGHTS = Weights()
 
 
@@ -518,6 +521,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                         or re.search(r"\b(?:section|§|article|art\.)\s*\d+\w*(?:\s*\(\w{1,4}\))*\s+(?:say|says|said|"
                                      r"provide|provides|require|requires|state|states|list|lists|set|sets)\b", q.text,
                                      re.IGNORECASE))
+    enumerated = asked_enumeration(q.text)
     places = places_named(q.text)
     for cand in pool:
         h = hits[cand.hit]
@@ -536,6 +540,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
             intent = name[len("shape_"):]
             f[name] = 1.0 if intent in q.intents and SHAPES[intent].search(cand.text) else 0.0
         f["disposition"] = 1.0 if "decide" in q.intents and _DISPOSITION.search(cand.text) else 0.0
+        f["announces"] = 1.0 if enumerated and enumeration_in(cand.text + "\n", *enumerated) is not None else 0.0
         if "court" in q.intents and court_spans(cand.text):
             f["shape_court"] = 1.0
         if "define" in q.intents and q_phrases and _defines(cand.text, q_phrases):
@@ -794,6 +799,29 @@ def definition_in(text: str, term: str) -> int | None:
     m = re.search(rf"[\"'\u2018\u201c]{t}[\"'\u2019\u201d],?\s+(?:means|shall mean|refers to|is defined as|includes|"
                   rf"has the meaning)\b|\bthe term\s+[\"'\u2018\u201c]{t}[\"'\u2019\u201d]|{_known_as(t)}", text, re.IGNORECASE)
     return m.start() if m else None
+
+
+# 'What are the four CC signals ...?', 'Which three factors does the court weigh?': a number of things asked for
+_ASKS_ENUMERATION = re.compile(r"\b(?:what|which)\s+(?:are|were|is|was)?\s*(?:the\s+)?(two|three|four|five|six|seven|"
+                               r"eight|nine|ten|[2-9]|1[0-9])\s+((?:[\w\-]+\s+){0,3}?)([a-z][\w\-]*s)\b", re.I)
+
+
+def asked_enumeration(question: str) -> tuple[str, str] | None:
+    """(the number, the plural noun) of a question that asks for that many things: ('four', 'signals')."""
+    m = _ASKS_ENUMERATION.search(question)
+    return (m.group(1).lower(), m.group(3).lower()) if m else None
+
+
+def enumeration_in(text: str, number: str, noun: str) -> int | None:
+    """Where a text announces that many of those things as a list ('The four proposed signals are:'), or None."""
+    value = NUMBER_VALUES.get(number) if not number.isdigit() else int(number)
+    words = [w for w, v in NUMBER_VALUES.items() if v == value] + [str(value)]
+    stem = re.escape(noun[:max(4, len(noun) - 2)])
+    m = re.search(rf"(?i:\b(?:{'|'.join(words)})\b)[^.:;\n]{{0,60}}?(?i:\b{stem})\w*[^.:;\n]{{0,60}}:[ \t]*\n", text)
+    if not m:
+        return None
+    start = max(text.rfind("\n", 0, m.start()), text.rfind(". ", 0, m.start()) + 1) + 1
+    return start + len(text[start:m.start()]) - len(text[start:m.start()].lstrip())
 
 
 def _known_as(term_rx: str) -> str:

@@ -712,3 +712,36 @@ def test_an_exception_asked_about_brings_the_sentence_that_qualifies_the_rule():
     q2, hits2, ctx2, _t = _setup({"t": TERMS}, "Which law governs the terms?")
     assert composer.complete(_single(q2, hits2, ctx2, "These terms are governed"), hits2, ctx2, q2).text \
         == "These terms are governed by the laws of the State of California."
+
+
+SIGNALS = """# Signals proposal
+
+## Overview
+
+Signals give stewards of content collections a way to state what they expect from those who reuse content for AI
+development, and stewards choose among the signals described below.
+
+## The signals
+
+For this phase we have proposed combinations of elements. The four proposed signals are:
+  - Credit
+  - Credit + Direct Contribution
+  - Credit + Ecosystem Contribution
+  - Credit + Open
+"""
+
+
+def test_a_question_for_four_things_is_answered_by_the_sentence_that_announces_the_four():
+    assert composer.asked_enumeration("What are the four signals the proposal describes?") == ("four", "signals")
+    assert composer.asked_enumeration("Which 3 factors did the court weigh?") == ("3", "factors")
+    assert composer.asked_enumeration("What are the signals?") is None
+    text = parse_markdown(SIGNALS, default_id="s").text
+    at = composer.enumeration_in(text, "four", "signals")
+    assert at is not None and text[at:].startswith("The four proposed signals are:")
+    assert composer.enumeration_in(text, "three", "signals") is None  # another number is not that list
+    q, hits, ctx, texts = _setup({"s": SIGNALS}, "What are the four signals the proposal describes?")
+    marked = [c.text for c in composer.candidates(q, hits, ctx) if c.features["announces"]]
+    assert marked and all(t.endswith("The four proposed signals are:") for t in marked)
+    ans = composer.compose(q, hits, ctx)
+    assert "Credit + Direct Contribution" in ans.text and "Credit + Open" in ans.text, ans.text
+    assert all(quote_in_source(c.quote, texts["s"], c.start, c.end) for c in ans.citations)
