@@ -242,7 +242,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                     and (not filters or not filters.get("source_id") or nxt.chunk.source_id in filters["source_id"]):
                 have.add(nxt.chunk.id)
                 out.append(nxt)
-    if "decide" in asked.intents:
+    if composer.asks_disposition(asked):
         # the judgment line of a named court paper ('we dismiss the appeal without prejudice'): a search by meaning
         # finds the passages that tell the story of the case, which share more words with the question
         for sid in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]:

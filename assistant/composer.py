@@ -521,6 +521,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
                         or re.search(r"\b(?:section|§|article|art\.)\s*\d+\w*(?:\s*\(\w{1,4}\))*\s+(?:say|says|said|"
                                      r"provide|provides|require|requires|state|states|list|lists|set|sets)\b", q.text,
                                      re.IGNORECASE))
+    disposing = asks_disposition(q)
     enumerated = asked_enumeration(q.text)
     places = places_named(q.text)
     for cand in pool:
@@ -539,7 +540,7 @@ def candidates(q: Question, hits: list[Hit], ctx: Context) -> list[Candidate]:
         for name in SHAPE_FEATURES:
             intent = name[len("shape_"):]
             f[name] = 1.0 if intent in q.intents and SHAPES[intent].search(cand.text) else 0.0
-        f["disposition"] = 1.0 if "decide" in q.intents and _DISPOSITION.search(cand.text) else 0.0
+        f["disposition"] = 1.0 if disposing and _DISPOSITION.search(cand.text) else 0.0
         f["announces"] = 1.0 if enumerated and enumeration_in(cand.text + "\n", *enumerated) is not None else 0.0
         if "court" in q.intents and court_spans(cand.text):
             f["shape_court"] = 1.0
@@ -618,6 +619,16 @@ _ASKS_COUNTS = re.compile(r"\b(?:which|what)\b[^?]{0,40}\b(?:claims|counts|cause
 _COUNT_HEAD = re.compile(r"(?m)^[ \t]*(?:COUNT\s+(?:[IVXLC]+|\d{1,2})\b|(?:FIRST|SECOND|THIRD|FOURTH|FIFTH|"
                          r"SIXTH|SEVENTH|EIGHTH|NINTH|TENTH|ELEVENTH|TWELFTH)\s+(?:CLAIM|CAUSE\s+OF\s+ACTION)\b)"
                          r"[^\n]*")
+
+
+def asks_disposition(q: Question) -> bool:
+    """Whether a question asks what a court decided ('How did the First Circuit dispose of the appeal?'), not who
+    wrote the opinion ('Who wrote the majority opinion?' speaks of the opinion too)."""
+    return "decide" in q.intents and not q.intents & {"who", "judge"} and bool(_ASKS_DECISION.search(q.text))
+
+
+_ASKS_DECISION = re.compile(r"\b(?:decid\w*|decision|rul(?:e|ed|es|ing)|held|hold|holding|outcome|result|dispos\w*|"
+                            r"verdict|judgment|grant\w*|den(?:y|ied)|dismiss\w*|conclu\w*|find|found)\b", re.I)
 
 
 def disposition_starts(text: str, limit: int = 3) -> list[int]:

@@ -648,7 +648,9 @@ def test_a_courts_judgment_line_answers_how_it_disposed_of_the_case():
     # it is the judgment line's own weight that puts it first: without it, the story of the appeal leads
     plain = composer.compose(q, hits, replace(ctx, weights=replace(ctx.weights, disposition=0.0)))
     assert plain.text.startswith("The church's appeal to this court arises"), plain.text
-    # a question that asks no decision marks none
+    # a question that asks no decision marks none, nor one that asks who wrote the opinion
+    assert not composer.asks_disposition(read_question("Who wrote the majority opinion, and did anyone concur?"))
+    assert composer.asks_disposition(read_question("What did the court decide on the appeal?"))
     q2, hits2, ctx2, _t = _setup({"appeal": APPEAL}, "What did the governor's orders limit?", linked={"appeal": 1.0})
     assert not any(c.features["disposition"] for c in composer.candidates(q2, hits2, ctx2))
 
