@@ -219,40 +219,37 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
         for sid in texts:
             links[sid] = max(links.get(sid, 0.0), top)
         about += [sid for sid in texts if sid not in about]
+
+    def keep(h: Hit | None) -> None:
+        if h is not None and h.chunk.id not in have:
+            have.add(h.chunk.id)
+            out.append(h)
+
+    # of the two documents the question names most strongly, the court papers
+    named_papers = [s for s in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]
+                    if retriever.docs.get(s, {}).get("doc_type") in COURT_TYPES]
     asked_fields = composer.record_fields(asked)
     if asked_fields:
         # the caption or signature line of a named court paper that gives its judge, date, court or docket
-        for sid in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]:
-            meta = retriever.docs.get(sid, {})
-            if meta.get("doc_type") not in COURT_TYPES:
-                continue
+        for sid in named_papers:
             text = document_text(sid)
-            for a, b in composer.record_lines(text, composer.record_values(meta), asked_fields):
+            for a, b in composer.record_lines(text, composer.record_values(retriever.docs[sid]), asked_fields):
                 # (a heading is in no chunk's text: the chunk it heads)
-                h = retriever.hit_at(sid, a, qv) or retriever.hit_at(sid, _PARAGRAPH_NUMBER.match(text, b).end(), qv)
-                if h is not None and h.chunk.id not in have:
-                    have.add(h.chunk.id)
-                    out.append(h)
+                keep(retriever.hit_at(sid, a, qv) or retriever.hit_at(sid, _PARAGRAPH_NUMBER.match(text, b).end(), qv))
     if "condition" in asked.intents:
         # an exception follows the rule it limits ('This Section does not apply to ...'): the passage after each of the
         # two best, when it goes on in the same section
         for h in hits[:2]:
             nxt = retriever.hit_after(h.chunk.source_id, h.chunk.end, qv)
-            if nxt is not None and nxt.chunk.section == h.chunk.section and nxt.chunk.id not in have \
+            if nxt is not None and nxt.chunk.section == h.chunk.section \
                     and (not filters or not filters.get("source_id") or nxt.chunk.source_id in filters["source_id"]):
-                have.add(nxt.chunk.id)
-                out.append(nxt)
+                keep(nxt)
     if composer.asks_disposition(asked):
         # the judgment line of a named court paper ('we dismiss the appeal without prejudice'): a search by meaning
         # finds the passages that tell the story of the case, which share more words with the question
-        for sid in [s for s, v in sorted(links.items(), key=lambda x: (-x[1], x[0])) if v >= 0.8][:2]:
-            if retriever.docs.get(sid, {}).get("doc_type") not in COURT_TYPES:
-                continue
+        for sid in named_papers:
             for a in composer.disposition_starts(document_text(sid)):
-                h = retriever.hit_at(sid, a, qv)
-                if h is not None and h.chunk.id not in have:
-                    have.add(h.chunk.id)
-                    out.append(h)
+                keep(retriever.hit_at(sid, a, qv))
     enumerated = composer.asked_enumeration(asked.text)
     for sid in about:
         found: list[Hit] = []
@@ -272,9 +269,7 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
         for key in provisions:
             found += retriever.section_hits(sid, lambda sec, k=key: provision_key(sec) == k, qv, have, 2)
         for h in found:
-            if h.chunk.id not in have:
-                have.add(h.chunk.id)
-                out.append(h)
+            keep(h)
     return out
 
 

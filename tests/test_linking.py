@@ -164,5 +164,6 @@ def test_a_party_named_in_full_links_to_the_case_whose_caption_gives_the_surname
 def test_a_code_named_by_its_country_is_not_a_name_of_every_code():
     """'under the U.S. Code': a name of the code of one country, not of every document with 'Code' in its title."""
     from assistant.query import mentions_of
-    assert [m.tokens for m in mentions_of("How long does a design patent last under the U.S. Code?")] == [("u.s", "code")]
+    asked = mentions_of("How long does a design patent last under the U.S. Code?")
+    assert [m.tokens for m in asked] == [("u.s", "code")]
     assert [m.tokens for m in mentions_of("What does the GPAI Code of Practice require?")] == [("gpai", "practice")]
