@@ -831,7 +831,8 @@ def enumeration_in(text: str, number: str, noun: str) -> int | None:
     m = re.search(rf"(?i:\b(?:{'|'.join(words)})\b)[^.:;\n]{{0,60}}?(?i:\b{stem})\w*[^.:;\n]{{0,60}}:[ \t]*\n", text)
     if not m:
         return None
-    start = max(text.rfind("\n", 0, m.start()), text.rfind(". ", 0, m.start()) + 1) + 1
+    line, stop = text.rfind("\n", 0, m.start()) + 1, text.rfind(". ", 0, m.start())
+    start = max(line, stop + 2 if stop >= 0 else 0)  # where the announcing sentence starts
     return start + len(text[start:m.start()]) - len(text[start:m.start()].lstrip())
 
 

@@ -1043,7 +1043,8 @@ _HELD_THAT = re.compile(r"\b(?:why|how|on what basis|on what grounds?)\s+(?:did|
 # a sentence that gives the words of a holding as a party's claim, a question left open, or the opposite
 _SAID_BY_A_PARTY = re.compile(r"\b(?:contend\w*|argu\w*|alleg\w*|claim(?:s|ed|ing)?\s+that|claimed|assert\w*|"
                               r"urg(?:e|es|ed|ing)|insist\w*|complain\w*|asks?|asked|seek\w*|sought|whether)\b", re.I)
-_NEGATED = re.compile(r"\b(?:not|no|never|neither|nor|cannot|declin\w*|reject\w*|disagree\w*|without reaching)\b|n['\u2019]t\b", re.I)
+_NEGATED = re.compile(r"\b(?:not|no|never|neither|nor|cannot|declin\w*|reject\w*|disagree\w*|without reaching)\b|"
+                      r"n['\u2019]t\b", re.I)
 
 
 def _holding_missing(q: Question, texts: dict[str, str]) -> str:
@@ -1065,7 +1066,15 @@ def _holding_missing(q: Question, texts: dict[str, str]) -> str:
         for sent in _sentences(text):
             if len(words & set(content_words(sent))) < need:
                 continue
-            if _SAID_BY_A_PARTY.search(sent) or (denied and _NEGATED.search(sent)):
+            # (a claim or a negation governs the words after it: the sentence is read up to where it has given
+            # enough of the holding's words, so 'free exercise rights, not its speech rights' negates no holding)
+            seen: set[str] = set()
+            for tok in re.finditer(r"[\w'\u2019\-]+", sent):
+                seen |= set(content_words(tok.group(0))) & words
+                if len(seen) >= need:
+                    break
+            head = sent[:tok.end()]
+            if _SAID_BY_A_PARTY.search(head) or (denied and _NEGATED.search(head)):
                 told += 1
             else:
                 backed += 1

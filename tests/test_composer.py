@@ -741,6 +741,7 @@ def test_a_question_for_four_things_is_answered_by_the_sentence_that_announces_t
     at = composer.enumeration_in(text, "four", "signals")
     assert at is not None and text[at:].startswith("The four proposed signals are:")
     assert composer.enumeration_in(text, "three", "signals") is None  # another number is not that list
+    assert composer.enumeration_in("Four signals are proposed:\n- Credit\n", "four", "signals") == 0
     q, hits, ctx, texts = _setup({"s": SIGNALS}, "What are the four signals the proposal describes?")
     marked = [c.text for c in composer.candidates(q, hits, ctx) if c.features["announces"]]
     assert marked and all(t.endswith("The four proposed signals are:") for t in marked)

@@ -529,6 +529,9 @@ def test_a_holding_the_documents_give_only_as_a_partys_claim():
     # said outright, it is a holding; a question that asks whether takes none for granted
     held = opinion + " We hold that the gathering orders violated the church's free exercise rights."
     assert _missing(asked, {"d": held}) == []
+    # a negation after the holding's words negates something else
+    aside = opinion + " The gathering orders violated the church's free exercise rights, not its speech rights."
+    assert _missing(asked, {"d": aside}) == []
     assert _missing("Did the court hold that the gathering orders violated the church's free exercise "
                     "rights?", {"d": opinion}) == []
     # a holding the documents put in other words is not judged at all
