@@ -817,18 +817,33 @@ _ASKS_ENUMERATION = re.compile(r"\b(?:what|which)\s+(?:are|were|is|was)?\s*(?:th
                                r"eight|nine|ten|[2-9]|1[0-9])\s+((?:[\w\-]+\s+){0,3}?)([a-z][\w\-]*s)\b", re.I)
 
 
+# 'What allegedly false statements did they send?': things asked for without a number, named right after the question
+# word (a verb after it, 'What happens ...', 'Which does ...', names no things)
+_ASKS_THINGS = re.compile(r"^\s*(?:what|which)\s+((?:[a-z][\w\-]*\s+){0,3}?)([a-z][\w\-]{3,}s)\s+(?:did|do|does|were|are|"
+                          r"was|is|has|have|had|can|could|may|must|should|would|will)\b", re.I)
+
+
 def asked_enumeration(question: str) -> tuple[str, str] | None:
-    """(the number, the plural noun) of a question that asks for that many things: ('four', 'signals')."""
+    """(the number, the plural noun) of a question that asks for that many things: ('four', 'signals'); the number
+    is '' when it names none ('What false statements did the email make?': ('', 'statements'))."""
     m = _ASKS_ENUMERATION.search(question)
-    return (m.group(1).lower(), m.group(3).lower()) if m else None
+    if m:
+        return m.group(1).lower(), m.group(3).lower()
+    m = _ASKS_THINGS.search(question)
+    return ("", m.group(2).lower()) if m else None
 
 
 def enumeration_in(text: str, number: str, noun: str) -> int | None:
-    """Where a text announces that many of those things as a list ('The four proposed signals are:'), or None."""
-    value = NUMBER_VALUES.get(number) if not number.isdigit() else int(number)
-    words = [w for w, v in NUMBER_VALUES.items() if v == value] + [str(value)]
+    """Where a text announces that many of those things as a list ('The four proposed signals are:'), or, for no
+    number, the following ones ('The email contains the following false or misleading statements:'); or None."""
+    if number:
+        value = NUMBER_VALUES.get(number) if not number.isdigit() else int(number)
+        lead = "|".join([w for w, v in NUMBER_VALUES.items() if v == value] + [str(value)])
+    else:
+        lead = "following"
     stem = re.escape(noun[:max(4, len(noun) - 2)])
-    m = re.search(rf"(?i:\b(?:{'|'.join(words)})\b)[^.:;\n]{{0,60}}?(?i:\b{stem})\w*[^.:;\n]{{0,60}}:[ \t]*\n", text)
+    gap = r"(?:[^.:;\n]|\n(?![ \t]*\n))"  # within a paragraph (a PDF breaks its lines inside sentences)
+    m = re.search(rf"(?i:\b(?:{lead})\b){gap}{{0,60}}?(?i:\b{stem})\w*{gap}{{0,60}}:[ \t]*\n", text)
     if not m:
         return None
     line, stop = text.rfind("\n", 0, m.start()) + 1, text.rfind(". ", 0, m.start())
@@ -1121,7 +1136,8 @@ def complete(cand: Candidate, hits: list[Hit], ctx: Context, q: Question | None 
 
 
 # A point of a list: '(a)', '(iv)', '1.', '2)', '- ', '— ' at the start of its line.
-_POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z0-9]{1,4}\s*\)|[a-z]{1,3}\)|[ivxl]{1,5}\))\s",
+_POINT_START = re.compile(r"^\s*(?:[-*+\u2022\u2014\u2013]|\d{1,3}[.)]|\(\s*[a-z0-9]{1,4}\s*\)|[a-z]{1,3}\)|[ivxl]{1,5}\)|"
+                          r"(?-i:[a-z])\.)\s",  # ('a. ', a complaint's or a code's lettered point)
                           re.IGNORECASE)
 
 

@@ -99,6 +99,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None,
                 continue
             if word and re.fullmatch(r"(?:[A-Z]\.)*[A-Z]", word.group(1)):
                 continue  # initials such as "J" in "J. Smith" or "U.S"
+            if word and re.fullmatch(r"[a-z]", word.group(1)) and re.search(
+                    r"(?:^|\n)[ \t]*$", body[seg_start:m.start() - 1]):
+                continue  # a point's letter at the start of its line: 'a. Defendants own ...'
             _add(spans, body, ua, seg_start, m.end())
             seg_start = m.end()
         _add(spans, body, ua, seg_start, len(body))

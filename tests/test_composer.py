@@ -748,3 +748,29 @@ def test_a_question_for_four_things_is_answered_by_the_sentence_that_announces_t
     ans = composer.compose(q, hits, ctx)
     assert "Credit + Direct Contribution" in ans.text and "Credit + Open" in ans.text, ans.text
     assert all(quote_in_source(c.quote, texts["s"], c.start, c.end) for c in ans.citations)
+
+
+EMAIL = """# Complaint
+
+## Facts
+
+30. On July 14, 2021, Defendants sent an email to several of Plaintiff's customers.
+31. The email contains the following false or misleading statements of fact:
+a. Defendants, and not Plaintiff, own all rights in the Software;
+b. Plaintiff \u201cbribed authorities in Pakistan.\u201d
+32. The foregoing statements made by Defendants in their July 14, 2021, email were false and misleading.
+"""
+
+
+def test_a_question_for_things_without_a_number_is_answered_by_the_list_that_announces_them():
+    assert composer.asked_enumeration("What false statements did the defendants make?") == ("", "statements")
+    assert composer.asked_enumeration("What happens if a user misses the window?") is None
+    assert composer.asked_enumeration("What is the status of the case?") is None
+    text = parse_markdown(EMAIL, default_id="e").text
+    at = composer.enumeration_in(text, "", "statements")
+    assert at is not None and text[at:].startswith("The email contains the following false")
+    q, hits, ctx, texts = _setup({"e": EMAIL}, "What false statements did the defendants send in their July 2021 "
+                                               "email?", linked={"e": 1.0})
+    ans = composer.compose(q, hits, ctx)
+    assert "b. Plaintiff \u201cbribed authorities in Pakistan.\u201d" in ans.text, ans.text  # the list, lettered
+    assert all(quote_in_source(c.quote, texts["e"], c.start, c.end) for c in ans.citations)

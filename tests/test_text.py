@@ -41,3 +41,11 @@ def test_text_written_a_phrase_per_line_reads_as_sentences():
     assert got[0] == "The first copyright law was the Statute of Anne, Created by an Act of Parliament in 1710."
     assert got[1] == "This can be between $750 to $30,000 per work (and up to $150,000 if willful)."
     assert "(a) one point;" in got and "The following apply" in got  # a point's label starts its own line
+
+
+def test_a_points_letter_at_the_start_of_its_line_stays_with_the_point():
+    text = ("The email contains the following statements:\na. Defendants own the software;\nb. Plaintiff \u201cbribed "
+            "authorities.\u201d\nHe listed a. b. and c. in a row.")
+    got = [text[a:b] for a, b in sentence_spans(text)]
+    assert got == ["The email contains the following statements:", "a. Defendants own the software;",
+                   "b. Plaintiff \u201cbribed authorities.\u201d", "He listed a. b. and c. in a row."]
