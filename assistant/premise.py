@@ -1047,6 +1047,11 @@ _NEGATED = re.compile(r"\b(?:not|no|never|neither|nor|cannot|declin\w*|reject\w*
                       r"n['\u2019]t\b", re.I)
 
 
+# the court taking a party's claim as its own, in the sentences after it
+_ADOPTED = re.compile(r"\b(?:(?:the\s+)?court\s+(?:agrees|is\s+persuaded|concurs)|we\s+agree|is\s+well[- ]taken|"
+                      r"is\s+(?:correct|persuasive)\b)", re.I)
+
+
 def _holding_missing(q: Question, texts: dict[str, str]) -> str:
     """'a holding that X' when the question says a court held (found, ruled, concluded) that X, and the documents
     give X's words only as what a party contended or asked, as a question left open, or negated, never as said
@@ -1063,8 +1068,12 @@ def _holding_missing(q: Question, texts: dict[str, str]) -> str:
     denied = not _NEGATED.search(clause)  # the question's own 'not' is no negation of it
     told = backed = 0
     for text in texts.values():
-        for sent in _sentences(text):
+        sents = list(_sentences(text))
+        for i, sent in enumerate(sents):
             if len(words & set(content_words(sent))) < need:
+                continue
+            if any(_ADOPTED.search(nxt) for nxt in sents[i + 1:i + 3]):
+                backed += 1  # 'Cisco argues that ... The Court agrees.': the court made the claim its own
                 continue
             # (a claim or a negation governs the words after it: the sentence is read up to where it has given
             # enough of the holding's words, so 'free exercise rights, not its speech rights' negates no holding)

@@ -529,6 +529,11 @@ def test_a_holding_the_documents_give_only_as_a_partys_claim():
     # said outright, it is a holding; a question that asks whether takes none for granted
     held = opinion + " We hold that the gathering orders violated the church's free exercise rights."
     assert _missing(asked, {"d": held}) == []
+    # a party's claim the court agrees with is the court's holding
+    claim = ("The church contended that the gathering orders violated its free exercise rights. The Court {}. The "
+             "court ruled on the appeal.")
+    assert _missing(asked, {"d": claim.format("agrees")}) == []
+    assert _missing(asked, {"d": claim.format("disagrees")}) != []
     # a negation after the holding's words negates something else
     aside = opinion + " The gathering orders violated the church's free exercise rights, not its speech rights."
     assert _missing(asked, {"d": aside}) == []
