@@ -151,6 +151,9 @@ def _article_topic_elsewhere(question: str, texts: dict[str, str]) -> str:
         if n not in articles:
             continue
         own, own_pairs = articles[n]
+        if any(own_pairs[(a, b)] for _i, _j, a, b in pairs):
+            return ""  # the article has a term of the question ('the prohibited AI practices of Article 5'): the
+            # rest (the fine for them) may be said of it elsewhere
         found = [(-((a not in own) + (b not in own)), i, j) for i, j, a, b in pairs
                  if together[(a, b)] > own_pairs[(a, b)] and not (a in own and b in own)]
         if not found:
@@ -1052,6 +1055,11 @@ _ADOPTED = re.compile(r"\b(?:(?:the\s+)?court\s+(?:agrees|is\s+persuaded|concurs
                       r"is\s+(?:correct|persuasive)\b)", re.I)
 
 
+# the court saying it in its own voice, before the holding's words
+_COURT_SAYS = re.compile(r"\b(?:(?:the|this)\s+court\s+(?:agrees|finds|holds|concludes|determines|grants|is\s+persuaded)|"
+                         r"we\s+(?:agree|hold|conclude|find))\b", re.I)
+
+
 def _holding_missing(q: Question, texts: dict[str, str]) -> str:
     """'a holding that X' when the question says a court held (found, ruled, concluded) that X, and the documents
     give X's words only as what a party contended or asked, as a question left open, or negated, never as said
@@ -1083,7 +1091,9 @@ def _holding_missing(q: Question, texts: dict[str, str]) -> str:
                 if len(seen) >= need:
                     break
             head = sent[:tok.end()]
-            if _SAID_BY_A_PARTY.search(head) or (denied and _NEGATED.search(head)):
+            if _COURT_SAYS.search(head):
+                backed += 1  # 'Having offered no other foundation ..., the Court agrees with Cisco that ...'
+            elif _SAID_BY_A_PARTY.search(head) or (denied and _NEGATED.search(head)):
                 told += 1
             else:
                 backed += 1

@@ -510,6 +510,10 @@ def test_a_term_of_the_law_that_the_article_asked_about_does_not_have():
     assert _missing(asked, {"law": LAW}) == ["data protection officer in Article 3"]
     assert _missing("What does Article 5 say about when to designate a data protection officer?", {"law": LAW}) == []
     assert _missing("What does Article 3 say about the right to erasure?", {"law": LAW}) == []
+    # the article is where a term of the question is ('the erasure of personal data under Article 3'): what the
+    # question asks of it may be said elsewhere in the law
+    assert _missing("Who must designate a data protection officer to handle the erasure of personal data under "
+                    "Article 3?", {"law": LAW}) == []
     # one word the article may say in other words, and a term the law never uses, say nothing either way
     assert _missing("How does Article 3 treat officers?", {"law": LAW}) == []
     assert _missing("How does Article 3 treat deep fakes?", {"law": LAW}) == []
@@ -534,6 +538,10 @@ def test_a_holding_the_documents_give_only_as_a_partys_claim():
              "court ruled on the appeal.")
     assert _missing(asked, {"d": claim.format("agrees")}) == []
     assert _missing(asked, {"d": claim.format("disagrees")}) != []
+    # or in the same sentence, in its own voice, whatever a clause before it negates
+    own = ("Having offered no other foundation, the Court agrees with the church that the gathering orders violated "
+           "its free exercise rights. The court ruled on the appeal.")
+    assert _missing(asked, {"d": own}) == []
     # a negation after the holding's words negates something else
     aside = opinion + " The gathering orders violated the church's free exercise rights, not its speech rights."
     assert _missing(asked, {"d": aside}) == []
