@@ -238,11 +238,10 @@ def lookup_hits(retriever: Retriever, document_text: Callable[[str], str], asked
                 keep(retriever.hit_at(sid, a, qv) or retriever.hit_at(sid, _PARAGRAPH_NUMBER.match(text, b).end(), qv))
     if "condition" in asked.intents:
         # an exception follows the rule it limits ('This Section does not apply to ...'): the passage after each of the
-        # two best, when it goes on in the same section
+        # two best, when it goes on in the same section (of the same document, so within the filters the hits met)
         for h in hits[:2]:
             nxt = retriever.hit_after(h.chunk.source_id, h.chunk.end, qv)
-            if nxt is not None and nxt.chunk.section == h.chunk.section \
-                    and (not filters or not filters.get("source_id") or nxt.chunk.source_id in filters["source_id"]):
+            if nxt is not None and nxt.chunk.section == h.chunk.section:
                 keep(nxt)
     if composer.asks_disposition(asked):
         # the judgment line of a named court paper ('we dismiss the appeal without prejudice'): a search by meaning

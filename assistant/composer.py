@@ -10,6 +10,7 @@ vocabulary come from a `Profile` (assistant/profile.py).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -833,9 +834,10 @@ def asked_enumeration(question: str) -> tuple[str, str] | None:
     return ("", m.group(2).lower()) if m else None
 
 
-def enumeration_in(text: str, number: str, noun: str) -> int | None:
-    """Where a text announces that many of those things as a list ('The four proposed signals are:'), or, for no
-    number, the following ones ('The email contains the following false or misleading statements:'); or None."""
+@functools.lru_cache(maxsize=256)
+def _announcing(number: str, noun: str) -> re.Pattern:
+    """The words of a sentence that announces that many of those things as a list (the following ones, for no
+    number), up to its colon (read once per question, though every candidate sentence is tried)."""
     if number:
         value = NUMBER_VALUES.get(number) if not number.isdigit() else int(number)
         lead = "|".join([w for w, v in NUMBER_VALUES.items() if v == value] + [str(value)])
@@ -843,7 +845,13 @@ def enumeration_in(text: str, number: str, noun: str) -> int | None:
         lead = "following"
     stem = re.escape(noun[:max(4, len(noun) - 2)])
     gap = r"(?:[^.:;\n]|\n(?![ \t]*\n))"  # within a paragraph (a PDF breaks its lines inside sentences)
-    m = re.search(rf"(?i:\b(?:{lead})\b){gap}{{0,60}}?(?i:\b{stem})\w*{gap}{{0,60}}:[ \t]*\n", text)
+    return re.compile(rf"(?i:\b(?:{lead})\b){gap}{{0,60}}?(?i:\b{stem})\w*{gap}{{0,60}}:[ \t]*\n")
+
+
+def enumeration_in(text: str, number: str, noun: str) -> int | None:
+    """Where a text announces that many of those things as a list ('The four proposed signals are:'), or, for no
+    number, the following ones ('The email contains the following false or misleading statements:'); or None."""
+    m = _announcing(number, noun).search(text)
     if not m:
         return None
     line, stop = text.rfind("\n", 0, m.start()) + 1, text.rfind(". ", 0, m.start())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -325,29 +325,28 @@ class Retriever:
         ids = [cid for cid, section in self.lexical.sections(source_id) if cid not in exclude and match(section)]
         return self._hits_of(ids, query_vector, order_by_position=True)[:limit]
 
-    def hit_at(self, source_id: str, offset: int, query_vector) -> Hit | None:
-        """The chunk of a document's ready version that holds the character at `offset`, as a hit."""
+    def _ready_chunks(self, source_id: str) -> Iterator[tuple[str, int, int]]:
+        """(chunk id, start, end) of each chunk of a document's ready version, in the store's order."""
         ready = self.docs.get(source_id, {}).get("hash")
         if not ready:
-            return None
+            return
         for cid, _t, meta in self.store.iter_chunks(where={"source_id": source_id}, text=False):
-            if meta.get("doc_hash") == ready and int(meta.get("start", -1)) <= offset < int(meta.get("end", -1)):
-                got = self._hits_of([cid], query_vector)
-                return got[0] if got else None
-        return None
+            if meta.get("doc_hash") == ready:
+                yield cid, int(meta.get("start", -1)), int(meta.get("end", -1))
+
+    def _hit(self, cid: str | None, query_vector) -> Hit | None:
+        got = self._hits_of([cid], query_vector) if cid is not None else []
+        return got[0] if got else None
+
+    def hit_at(self, source_id: str, offset: int, query_vector) -> Hit | None:
+        """The chunk of a document's ready version that holds the character at `offset`, as a hit."""
+        return self._hit(next((cid for cid, a, b in self._ready_chunks(source_id) if a <= offset < b), None),
+                         query_vector)
 
     def hit_after(self, source_id: str, offset: int, query_vector) -> Hit | None:
         """The first chunk of a document's ready version that starts at or after `offset`, as a hit."""
-        ready = self.docs.get(source_id, {}).get("hash")
-        if not ready:
-            return None
-        best: tuple[int, str] | None = None
-        for cid, _t, meta in self.store.iter_chunks(where={"source_id": source_id}, text=False):
-            start = int(meta.get("start", -1))
-            if meta.get("doc_hash") == ready and start >= offset and (best is None or start < best[0]):
-                best = (start, cid)
-        got = self._hits_of([best[1]], query_vector) if best else []
-        return got[0] if got else None
+        after = [(a, cid) for cid, a, _b in self._ready_chunks(source_id) if a >= offset]
+        return self._hit(min(after, key=lambda x: x[0])[1] if after else None, query_vector)
 
     def _hits_of(self, ids: list[str], query_vector, order_by_position: bool = False) -> list[Hit]:
         hits = [Hit(chunk=chunk_from(cid, text, meta), score=0.0, dense_score=sim,
